@@ -1,0 +1,15 @@
+export type {
+  EventBus,
+  EventBusOptions,
+  Producer,
+  Consumer,
+  ConsumerOptions,
+  IncomingMessage,
+  OutgoingMessage,
+  TopicPartition,
+  TopicPartitionOffset,
+  PartitionLag,
+  PartitionOffsets,
+} from './types.js';
+export { startEmbeddedKafka } from './embedded-kafka.js';
+export type { EmbeddedKafka } from './embedded-kafka.js';

@@ -1,0 +1,6 @@
+export { createClickHouse } from './client.js';
+export type { ClickHouse, ClickHouseOptions, Column, InsertOptions, QueryParams } from './client.js';
+export { migrate, readMigrations, splitStatements, DEFAULT_MIGRATIONS_DIR } from './migrations.js';
+export type { Migration, MigrateResult } from './migrations.js';
+export { assertIdentifier, IDENTIFIER } from './identifiers.js';
+export { toClickHouseError, DATA_ERROR_CODES } from './errors.js';

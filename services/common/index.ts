@@ -1,0 +1,13 @@
+/** Public API of services/common: the only module other folders import from it. */
+export * from './errors.js';
+export { retry, sleep, backoffDelayMs } from './retry.js';
+export type { RetryOptions } from './retry.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';
+export { createMetricsRegistry, counter, gauge, histogram, Registry } from './metrics.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
+export * from './config/index.js';
+export * from './http/index.js';
+export * from './bus/index.js';
+export * from './clickhouse/index.js';
