@@ -11,3 +11,4 @@ export * from './config/index.js';
 export * from './http/index.js';
 export * from './bus/index.js';
 export * from './clickhouse/index.js';
+export * from './serde/index.js';

@@ -1,0 +1,53 @@
+import { opt } from '../common/index.js';
+
+/** Options of the ingest service (README "Configuration" lists them with the common ones). */
+export const ingestOptions = {
+  ingestGroupId: opt.string({ env: 'INGEST_GROUP_ID', doc: 'Kafka consumer group of the ingest service.', default: 'driftloop-ingest' }),
+  ingestTopics: opt.list({
+    env: 'INGEST_TOPICS',
+    doc: 'Data topics to ingest (names without the prefix).',
+    default: ['features', 'predictions', 'labels'],
+    item: /^(features|predictions|labels)$/,
+  }),
+  ingestBatchMaxRows: opt.int({
+    env: 'INGEST_BATCH_MAX_ROWS',
+    doc: 'Rows per ClickHouse insert, at most. Bigger batches insert faster and use more memory.',
+    default: 100_000,
+    min: 1,
+  }),
+  ingestBatchMaxBytes: opt.int({
+    env: 'INGEST_BATCH_MAX_BYTES',
+    doc: 'Encoded bytes per insert, at most.',
+    default: 64 * 1024 * 1024,
+    min: 1024,
+  }),
+  ingestBatchMaxWaitMs: opt.int({
+    env: 'INGEST_BATCH_MAX_WAIT_MS',
+    doc: 'Longest an event waits in a partly filled batch before it is inserted.',
+    default: 1000,
+    min: 1,
+  }),
+  ingestRetryMaxDelayMs: opt.int({
+    env: 'INGEST_RETRY_MAX_DELAY_MS',
+    doc: 'Longest wait between retries while ClickHouse or the registry is unavailable.',
+    default: 10_000,
+    min: 10,
+  }),
+  ingestShutdownTimeoutMs: opt.int({
+    env: 'INGEST_SHUTDOWN_TIMEOUT_MS',
+    doc: 'How long SIGTERM waits for the last batch to be stored and committed.',
+    default: 30_000,
+    min: 100,
+  }),
+};
+
+export interface IngestSettings {
+  groupId: string;
+  topics: readonly ('features' | 'predictions' | 'labels')[];
+  topicPrefix: string;
+  batchMaxRows: number;
+  batchMaxBytes: number;
+  batchMaxWaitMs: number;
+  retryMaxDelayMs: number;
+  shutdownTimeoutMs: number;
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, commonOptions, loadConfig, opt, redactConfig } from '../../../services/common/index.js';
+
+describe('config', () => {
+  it('uses the defaults when the environment is empty and freezes the result', () => {
+    const config = loadConfig(commonOptions, {});
+    expect(config.kafkaBrokers).toEqual([]);
+    expect(config.clickhouseUrl).toBe('chdb:.data/clickhouse');
+    expect(config.kafkaClient).toBe('rdkafka');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names the key and the allowed values when a value is bad', () => {
+    expect(() => loadConfig(commonOptions, { KAFKA_CLIENT: 'librdkafka' })).toThrow(
+      'config KAFKA_CLIENT: "librdkafka" is not valid: not one of the allowed values (allowed: one of rdkafka, kafkajs)',
+    );
+    expect(() => loadConfig(commonOptions, { CLICKHOUSE_URL: 'ftp://x' })).toThrow(/CLICKHOUSE_URL.*allowed: http:\/\/…, https:\/\/… or chdb:<directory>/);
+    expect(() => loadConfig(commonOptions, { HTTP_PORT: '70000' })).toThrow(/HTTP_PORT.*out of range.*from 0 to 65535/);
+  });
+
+  it('reports every bad key at once', () => {
+    try {
+      loadConfig(commonOptions, { HTTP_PORT: 'x', LOG_LEVEL: 'loud', KAFKA_BROKERS: 'nohostport' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).key).toBe('LOG_LEVEL, HTTP_PORT, KAFKA_BROKERS');
+    }
+  });
+
+  it('requires options without a default', () => {
+    const schema = { token: opt.string({ env: 'MY_TOKEN', doc: 'a token' }) };
+    expect(() => loadConfig(schema, {})).toThrow('config MY_TOKEN: is required (allowed: any text)');
+  });
+
+  it('never echoes a secret, neither in errors nor in the loggable view', () => {
+    const schema = { port: opt.int({ env: 'P', doc: 'p', secret: true, default: 1 }), pass: opt.string({ env: 'PASS', doc: 'x', secret: true, default: '' }) };
+    expect(() => loadConfig(schema, { P: 'hunter2' })).toThrow('config P: <secret> is not valid');
+    expect(redactConfig(schema, loadConfig(schema, { PASS: 'hunter2' }))).toEqual({ port: '<set>', pass: '<set>' });
+  });
+
+  it('splits lists and checks each item', () => {
+    expect(loadConfig(commonOptions, { KAFKA_BROKERS: 'a:9092, b:9093' }).kafkaBrokers).toEqual(['a:9092', 'b:9093']);
+  });
+});
