@@ -42,6 +42,8 @@ export interface IngestDeps {
 }
 
 export interface IngestStats {
+  /** Messages handed to the service by the consumer (stored or not yet). */
+  received: number;
   stored: number;
   deadLettered: number;
   duplicates: number;
@@ -90,7 +92,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
   const dlqTopic = topicName(settings.topicPrefix, 'dlq');
   const stopping = new AbortController();
   const pauseReasons = new Set<PauseReason>();
-  const totals: IngestStats = { stored: 0, deadLettered: 0, duplicates: 0, batches: 0, paused: false };
+  const totals: IngestStats = { received: 0, stored: 0, deadLettered: 0, duplicates: 0, batches: 0, paused: false };
   const throughput: { at: number; rows: number }[] = [];
 
   let consumer: Consumer | undefined;
@@ -236,6 +238,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
       if (ids.length > 0) await retry(() => deps.schemas.load(ids), outageRetry('schema lookup'));
     }
     recovered();
+    totals.received += messages.length;
     for (const m of messages) append(m);
     if (current.rows >= settings.batchMaxRows || current.bytes >= settings.batchMaxBytes || current.deadLetters.length >= settings.batchMaxRows) cut();
   };

@@ -24,7 +24,7 @@ export async function tempDir(prefix = 'driftloop-test-'): Promise<string> {
  */
 export async function waitFor<T>(
   probe: () => Promise<T> | T,
-  options: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+  options: { timeoutMs?: number; intervalMs?: number; message?: string; /** Extra state for the timeout error. */ onTimeout?: () => string } = {},
 ): Promise<NonNullable<T>> {
   const { timeoutMs = 30_000, intervalMs = 50, message = 'condition' } = options;
   const deadline = Date.now() + timeoutMs;
@@ -32,7 +32,9 @@ export async function waitFor<T>(
   for (;;) {
     last = await probe();
     if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}; last value: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}; last value: ${JSON.stringify(last)}${options.onTimeout ? `; ${options.onTimeout()}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { DriftloopError, errorMessage } from '../errors.js';
@@ -34,7 +34,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { logger, registry, host = '127.0.0.1', port = 0, bodyLimitBytes = 1024 * 1024 } = options;
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }),
-    disableRequestLogging: true,
+    // Services log what matters themselves; one line per request is noise at ingest rates.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
   }) as unknown as FastifyInstance;
   const checks = new Map<string, ReadinessCheck>();

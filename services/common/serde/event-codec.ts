@@ -18,11 +18,13 @@ export interface EventCodec {
 }
 
 /**
- * Subject for a topic's JSON Schema. A subject holds one schema type, so JSON
- * Schema producers of a topic use `<topic>-json-value` beside Avro's `<topic>-value`.
+ * Subject of a topic's JSON Schema. A subject holds one schema type, so JSON
+ * Schema producers use Confluent's TopicRecordNameStrategy
+ * (`<topic>-<schema title>`, e.g. `driftloop.features-FeatureEvent`) beside
+ * Avro's TopicNameStrategy (`<topic>-value`).
  */
 export function jsonValueSubject(prefix: string, topic: Topic): string {
-  return `${topicName(prefix, topic)}-json-value`;
+  return `${topicName(prefix, topic)}-${avroSchema(topic).name}`;
 }
 
 /**
@@ -35,8 +37,10 @@ export function createEventCodec(options: { client: RegistryClient; topicPrefix:
   const { client, topicPrefix } = options;
   const ids = new Map<string, Promise<number>>();
   const serializers = new Map<string, AvroSerializer | JsonSerializer>();
-  const avroDeserializer = new AvroDeserializer(client, SerdeType.VALUE, {});
-  const jsonDeserializer = new JsonDeserializer(client, SerdeType.VALUE, { validate: false });
+  // Explicit subjects: the serdes' default (ASSOCIATED) costs an extra registry call and only falls back to these.
+  const avroSubject = (topic: string): string => `${topic}-value`;
+  const avroDeserializer = new AvroDeserializer(client, SerdeType.VALUE, { subjectNameStrategy: avroSubject });
+  const jsonDeserializer = new JsonDeserializer(client, SerdeType.VALUE, { validate: false, subjectNameStrategy: avroSubject });
 
   const schemaId = (topic: Topic, kind: 'avro' | 'json'): Promise<number> => {
     const key = `${kind}:${topic}`;
@@ -59,8 +63,8 @@ export function createEventCodec(options: { client: RegistryClient; topicPrefix:
       const useSchemaId = await schemaId(topic, kind);
       s =
         kind === 'avro'
-          ? new AvroSerializer(client, SerdeType.VALUE, { useSchemaId })
-          : new JsonSerializer(client, SerdeType.VALUE, { useSchemaId, validate: true });
+          ? new AvroSerializer(client, SerdeType.VALUE, { useSchemaId, subjectNameStrategy: () => valueSubject(topicPrefix, topic) })
+          : new JsonSerializer(client, SerdeType.VALUE, { useSchemaId, validate: true, subjectNameStrategy: () => jsonValueSubject(topicPrefix, topic) });
       serializers.set(key, s);
     }
     return s;

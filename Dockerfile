@@ -1,0 +1,23 @@
+# One image for every driftloop service; the command picks the service:
+#   docker run driftloop run ingest
+FROM node:20-bookworm AS build
+# node-rdkafka builds librdkafka from source.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential python3 libssl-dev zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+# chDB (the embedded ClickHouse, ~540 MB) is optional: containers talk to a ClickHouse server.
+RUN npm ci --no-audit --no-fund && rm -rf node_modules/chdb node_modules/@chdb
+COPY . .
+
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g ca-certificates && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app /app
+ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=8080
+EXPOSE 8080
+USER node
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "--import", "tsx", "services/cli/main.ts"]
+CMD ["up"]

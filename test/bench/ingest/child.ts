@@ -1,0 +1,90 @@
+/**
+ * The ingest process of the benchmark: the real service on the embedded
+ * ClickHouse, reporting progress to the parent over IPC. After the stream, it
+ * measures the ceiling: the same rows, pre-encoded as RowBinary, inserted
+ * straight into the same chDB with the same batch size.
+ */
+import { readFileSync } from 'node:fs';
+import { commonOptions, createLogger, loadConfig, RowBinaryWriter, HEADER_BYTES } from '../../../services/common/index.js';
+import { createIngestService, ingestOptions, tableSpec } from '../../../services/ingest/index.js';
+import { compileTranscoder } from '../../../services/ingest/avro/transcoder.js';
+import { startRuntime } from '../../../services/cli/runtime.js';
+import { avroSchema } from '../../../schemas/index.js';
+import { encodeBenchEvents } from './events.js';
+
+const send = (msg: object): void => void process.send!(msg);
+
+function peakRssBytes(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
+}
+
+async function measureCeiling(runtime: Awaited<ReturnType<typeof startRuntime>>, events: number, batchRows: number): Promise<number> {
+  const spec = tableSpec('features');
+  const transcode = compileTranscoder(avroSchema('features'), spec);
+  if (typeof transcode !== 'function') throw new Error(transcode);
+  await runtime.clickhouse.command('CREATE TABLE {db:Identifier}.features_ceiling AS {db:Identifier}.features');
+  // Pre-encode (not timed): the exact RowBinary the ingest inserts, in batches of the same size.
+  const payloads: Buffer[] = [];
+  const encoded = encodeBenchEvents(events);
+  for (let i = 0; i < events; i += batchRows) {
+    const w = new RowBinaryWriter(1 << 26);
+    for (let j = i; j < Math.min(i + batchRows, events); j++) {
+      const framed = Buffer.concat([Buffer.alloc(HEADER_BYTES), encoded[j]!]);
+      transcode(framed, HEADER_BYTES, w);
+      w.string('bench');
+      w.uint32(0);
+      w.uint64(j);
+    }
+    payloads.push(w.take());
+  }
+  const started = performance.now();
+  for (const [n, p] of payloads.entries()) await runtime.clickhouse.insertRowBinary('features_ceiling', spec.insertColumns, p, { dedupToken: `ceiling-${n}` });
+  return (performance.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(commonOptions, process.env);
+  const settings = loadConfig(ingestOptions, process.env);
+  const runtime = await startRuntime(config, createLogger({ service: 'bench-ingest', level: config.logLevel }));
+  const ingest = createIngestService({
+    bus: runtime.bus,
+    clickhouse: runtime.clickhouse,
+    schemas: runtime.schemas,
+    codec: runtime.codec,
+    logger: runtime.logger,
+    metrics: runtime.metrics,
+    settings: {
+      groupId: settings.ingestGroupId,
+      topics: ['features'],
+      topicPrefix: config.topicPrefix,
+      batchMaxRows: settings.ingestBatchMaxRows,
+      batchMaxBytes: settings.ingestBatchMaxBytes,
+      batchMaxWaitMs: settings.ingestBatchMaxWaitMs,
+      retryMaxDelayMs: settings.ingestRetryMaxDelayMs,
+      shutdownTimeoutMs: settings.ingestShutdownTimeoutMs,
+    },
+  });
+  await ingest.start();
+  send({ type: 'ready', schemaRegistryUrl: runtime.schemaRegistryUrl });
+  const timer = setInterval(() => send({ type: 'progress', ...ingest.stats(), rss: process.memoryUsage().rss }), 50);
+
+  process.on('message', (msg: { type: string; events: number }) => {
+    if (msg.type !== 'finish') return;
+    void (async () => {
+      clearInterval(timer);
+      await ingest.stop();
+      const [row] = await runtime.clickhouse.query<{ n: number; u: number }>('SELECT count() AS n, uniqExact(event_id) AS u FROM {db:Identifier}.features');
+      const peakRss = peakRssBytes();
+      const ceilingSeconds = await measureCeiling(runtime, msg.events, settings.ingestBatchMaxRows);
+      send({ type: 'done', rows: Number(row!.n), unique: Number(row!.u), peakRss, ceilingSeconds });
+      await runtime.close();
+      process.exit(0);
+    })();
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import avro from 'avsc';
+import { avroSchema } from '../../../schemas/index.js';
+
+/** mulberry32: a tiny seeded PRNG, so the producer and the ceiling measure encode identical events. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NUMERIC = Array.from({ length: 20 }, (_, i) => `num_${String(i).padStart(2, '0')}`);
+const REGIONS = ['nsw', 'vic', 'qld', 'sa', 'tas'];
+const DEVICES = ['ios', 'android', 'web'];
+const TIERS = ['free', 'pro', 'enterprise'];
+
+/** The bench's feature event: 20 numeric and 3 categorical features, as the issue asks. */
+export function benchEvent(i: number, random: () => number) {
+  const numeric: Record<string, number> = {};
+  for (const name of NUMERIC) numeric[name] = random() * 100 - 50;
+  return {
+    event_id: `bench-${i}`,
+    model: 'bench',
+    ts: 1_767_225_600_000 + i,
+    entity_id: `user-${i % 10_000}`,
+    numeric,
+    categorical: { region: REGIONS[i % 5]!, device: DEVICES[i % 3]!, tier: TIERS[i % 7 === 0 ? 2 : i % 2]! },
+  };
+}
+
+/** Avro-encodes `count` bench events (payload only, no Confluent header). */
+export function encodeBenchEvents(count: number, seed = 42): Buffer[] {
+  const type = avro.Type.forSchema(avroSchema('features') as avro.Schema);
+  const random = seededRandom(seed);
+  const out: Buffer[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = type.toBuffer(benchEvent(i, random));
+  return out;
+}

@@ -1,0 +1,167 @@
+import avro from 'avsc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { avroSchema, topicName } from '../../../schemas/index.js';
+import { RowBinaryWriter, confluentFrame, type OutgoingMessage } from '../../../services/common/index.js';
+import type { Runtime } from '../../../services/cli/runtime.js';
+import { createRowDecoder, tableSpec } from '../../../services/ingest/index.js';
+import { uniqueName, waitFor } from '../../support/index.js';
+import { avroFeatureMessages, countRows, featureEvent, produce, readTopic, startTestIngest, startTestRuntime } from '../../support/runtime.js';
+
+describe('ingest service on the embedded engines', () => {
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+  });
+  afterAll(() => runtime.close());
+
+  it('stores valid Avro, JSON Schema and plain JSON events and dead-letters every bad one with its origin', async () => {
+    const prefix = `${uniqueName('mix')}.`;
+    const model = uniqueName('mix');
+    const ingest = await startTestIngest(runtime, { topicPrefix: prefix });
+    const good: OutgoingMessage[] = [];
+    for (let i = 0; i < 150; i++) {
+      const encoding = (['avro', 'json-schema', 'json'] as const)[i % 3];
+      const e = featureEvent(model, i);
+      good.push({ key: e.event_id, value: await runtime.codec.encode('features', e, encoding) });
+    }
+    const avroId = (await runtime.codec.register(['features'])).get('features')!;
+    const valid = avro.Type.forSchema(avroSchema('features') as avro.Schema).toBuffer(featureEvent(model, 999));
+    const bad: Record<string, { value: Buffer | null; code: string; reason: RegExp }> = {
+      'bad-garbage': { value: Buffer.from([0x13, 0x37, 0x42]), code: 'DL_DECODE', reason: /not Confluent Avro, Confluent JSON Schema or a JSON object/ },
+      'bad-truncated': { value: confluentFrame(avroId, valid.subarray(0, 12)), code: 'DL_DECODE', reason: /runs past the end/ },
+      'bad-unknown-id': { value: confluentFrame(987_654, valid), code: 'DL_DECODE', reason: /schema id 987654 is not in the registry/ },
+      'bad-no-model': { value: Buffer.from(JSON.stringify({ event_id: 'x', ts: 1 })), code: 'DL_VALIDATION', reason: /must have required property 'model'/ },
+      'bad-type': { value: Buffer.from(JSON.stringify({ ...featureEvent(model, 1), numeric: { x: 'high' } })), code: 'DL_VALIDATION', reason: /^\/numeric\/x: must be number,null$/ },
+      'bad-model-name': { value: Buffer.from(JSON.stringify({ ...featureEvent(model, 2), model: 'no spaces allowed' })), code: 'DL_VALIDATION', reason: /^\/model: must match pattern/ },
+      'bad-json': { value: Buffer.from('{"event_id": "x", '), code: 'DL_DECODE', reason: /invalid JSON/ },
+      'bad-tombstone': { value: null, code: 'DL_DECODE', reason: /empty message/ },
+    };
+    const badMessages = Object.entries(bad).map(([key, b]) => ({ key, value: b.value }));
+    // Interleave the bad with the good: a bad message must not hold back the ones after it.
+    await produce(runtime, 'features', [...good.slice(0, 75), ...badMessages, ...good.slice(75)], prefix);
+
+    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 150, { message: '150 rows' });
+    expect(await countRows(runtime, 'features', model)).toEqual({ rows: 150, unique: 150 });
+
+    const origins = new Map((await readTopic(runtime, topicName(prefix, 'features'), good.length + badMessages.length)).map((m) => [m.key?.toString(), m]));
+    const dlq = await readTopic(runtime, topicName(prefix, 'dlq'), badMessages.length);
+    expect(dlq).toHaveLength(badMessages.length);
+    for (const m of dlq) {
+      const letter = await runtime.codec.decode('dlq', m.value!);
+      const key = (letter.key as Buffer).toString();
+      const origin = origins.get(key)!;
+      expect(bad[key], `unexpected dead letter ${key}`).toBeDefined();
+      expect(letter).toMatchObject({
+        source_topic: topicName(prefix, 'features'),
+        source_partition: origin.partition,
+        source_offset: origin.offset,
+        error_code: bad[key]!.code,
+        event_id: `${origin.topic}:${origin.partition}:${origin.offset}`,
+      });
+      expect(letter.error).toMatch(bad[key]!.reason);
+      expect(letter.value === null ? null : Buffer.from(letter.value as Buffer)).toEqual(bad[key]!.value);
+    }
+    expect(ingest.stats()).toMatchObject({ stored: 150, deadLettered: badMessages.length, duplicates: 0 });
+    await ingest.stop();
+  });
+
+  it('stores features, predictions and labels in their own tables', async () => {
+    const prefix = `${uniqueName('three')}.`;
+    const model = uniqueName('three');
+    const ingest = await startTestIngest(runtime, { topicPrefix: prefix });
+    const prediction = { event_id: `${model}-1`, model, ts: 1_700_000_000_000, model_version: 'v3', variant: 'canary', entity_id: null, prediction: 'UP', score: 0.81, latency_ms: 2.5 };
+    const label = { event_id: `${model}-1`, model, ts: 1_700_000_060_000, label: 'DOWN' };
+    await produce(runtime, 'predictions', [{ key: 'p', value: await runtime.codec.encode('predictions', prediction) }], prefix);
+    await produce(runtime, 'labels', [{ key: 'l', value: await runtime.codec.encode('labels', label, 'json') }], prefix);
+    await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 1, 2), prefix);
+    await waitFor(async () => (await countRows(runtime, 'labels', model)).rows === 1 && (await countRows(runtime, 'predictions', model)).rows === 1);
+    const [p] = await runtime.clickhouse.query('SELECT model_version, variant, prediction, score, latency_ms, entity_id FROM {db:Identifier}.predictions WHERE model = {m:String}', { m: model });
+    expect(p).toEqual({ model_version: 'v3', variant: 'canary', prediction: 'UP', score: 0.81, latency_ms: 2.5, entity_id: '' });
+    const [joined] = await runtime.clickhouse.query(
+      `SELECT f.numeric['x'] AS x, l.label AS label FROM {db:Identifier}.features AS f
+       INNER JOIN {db:Identifier}.labels AS l ON l.event_id = f.event_id WHERE f.model = {m:String}`,
+      { m: model },
+    );
+    expect(joined).toEqual({ x: 1 / 7, label: 'DOWN' });
+    await ingest.stop();
+  });
+
+  it('pauses while the target table is gone and resumes without losing or duplicating anything', async () => {
+    const prefix = `${uniqueName('outage')}.`;
+    const model = uniqueName('outage');
+    const total = 20_000;
+    const ingest = await startTestIngest(runtime, { topicPrefix: prefix, batchMaxRows: 2000 });
+    await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 6000), prefix);
+    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 4000, { message: 'first rows', onTimeout: () => JSON.stringify(ingest.stats()) });
+
+    await runtime.clickhouse.command('DETACH TABLE {db:Identifier}.features');
+    try {
+      await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 6000, total), prefix);
+      const failing = (): boolean => {
+        try {
+          ingest.checkReady();
+          return false;
+        } catch (err) {
+          return /inserts are failing/.test((err as Error).message);
+        }
+      };
+      await waitFor(failing, { message: 'inserts to fail' });
+      await waitFor(() => ingest.stats().paused, { message: 'consumption to pause' });
+      const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
+      expect(metrics).toMatch(/driftloop_ingest_paused 1/);
+      expect(metrics).toMatch(/driftloop_ingest_clickhouse_available 0/);
+      const receivedWhilePaused = ingest.stats().received;
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(ingest.stats().received).toBe(receivedWhilePaused);
+    } finally {
+      await runtime.clickhouse.command('ATTACH TABLE {db:Identifier}.features');
+    }
+    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= total, { message: `${total} rows after the outage`, timeoutMs: 60_000 });
+    expect(await countRows(runtime, 'features', model)).toEqual({ rows: total, unique: total });
+    await waitFor(() => !ingest.stats().paused, { message: 'consumption to resume' });
+    expect(() => ingest.checkReady()).not.toThrow();
+    await ingest.stop();
+  });
+
+  it('skips offsets a crashed predecessor stored but never committed', async () => {
+    const prefix = `${uniqueName('fence')}.`;
+    const model = uniqueName('fence');
+    await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 1000), prefix);
+    // The predecessor: stored the first 600 messages with their origin, then died before committing.
+    const messages = await readTopic(runtime, topicName(prefix, 'features'), 1000);
+    const spec = tableSpec('features');
+    const decoder = createRowDecoder(spec, runtime.schemas);
+    await runtime.schemas.load(decoder.unknownSchemaIds(messages.map((m) => m.value)));
+    const w = new RowBinaryWriter();
+    const stored = messages.filter((m) => Number(m.key!.toString().split('-').pop()) < 600);
+    for (const m of stored) {
+      decoder.write(m.value, w);
+      w.string(m.topic);
+      w.uint32(m.partition);
+      w.uint64(m.offset);
+    }
+    await runtime.clickhouse.insertRowBinary('features', spec.insertColumns, w.bytes());
+
+    const ingest = await startTestIngest(runtime, { topicPrefix: prefix });
+    await waitFor(() => ingest.stats().stored + ingest.stats().duplicates >= 1000, { message: 'all 1000 accounted for' });
+    expect(ingest.stats()).toMatchObject({ stored: 400, duplicates: 600 });
+    expect(await countRows(runtime, 'features', model)).toEqual({ rows: 1000, unique: 1000 });
+    await ingest.stop();
+  });
+
+  it('stores and commits everything it holds when stopped', async () => {
+    const prefix = `${uniqueName('drain')}.`;
+    const model = uniqueName('drain');
+    const groupId = uniqueName('drain');
+    // Batches that never fill and never time out: only the stop can store them.
+    const ingest = await startTestIngest(runtime, { topicPrefix: prefix, groupId, batchMaxRows: 1_000_000, batchMaxWaitMs: 600_000 });
+    await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 3000), prefix);
+    await waitFor(() => ingest.stats().received === 3000, { message: `all received (${JSON.stringify(ingest.stats())})` });
+    expect(ingest.stats().stored).toBe(0);
+    await ingest.stop();
+    expect(await countRows(runtime, 'features', model)).toEqual({ rows: 3000, unique: 3000 });
+    const committed = await runtime.bus.committedOffsets(groupId, topicName(prefix, 'features'));
+    expect(committed.reduce((sum, c) => sum + c.offset, 0)).toBe(3000);
+  });
+});
