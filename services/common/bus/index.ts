@@ -13,3 +13,5 @@ export type {
 } from './types.js';
 export { startEmbeddedKafka } from './embedded-kafka.js';
 export type { EmbeddedKafka } from './embedded-kafka.js';
+export { createEventBus } from './create-bus.js';
+export type { CreateEventBusOptions } from './create-bus.js';

@@ -20,8 +20,13 @@ export interface OutgoingMessage {
   /** Messages with one key land on one partition, in order. */
   key: string | Buffer | null;
   value: Buffer | null;
+  /** Values must be UTF-8 text without NUL (node-rdkafka passes them as C strings); `send` rejects others. */
   headers?: Record<string, string | Buffer>;
-  /** Explicit partition; omit to partition by key. */
+  /**
+   * Explicit partition; omit to partition by key (murmur2, the Java client's
+   * partitioner, in both adapters). The topic must already exist: `send`
+   * rejects a partition the topic lacks instead of hanging or dropping it.
+   */
   partition?: number;
   /** Event time in ms; the broker's time when omitted. */
   timestamp?: number;
@@ -33,6 +38,7 @@ export interface IncomingMessage {
   offset: number;
   key: Buffer | null;
   value: Buffer | null;
+  /** A repeated header name keeps its last value. Messages without headers share one frozen empty object. */
   headers: Record<string, Buffer>;
   timestamp: number;
 }
@@ -53,32 +59,54 @@ export interface ConsumerOptions {
   /**
    * Receives messages in offset order per partition (one call may hold several
    * partitions). The next call waits for the returned promise, which is how a
-   * slow handler applies backpressure. A rejection is reported to `onError` and
-   * the batch is delivered again from the last committed offset after a rejoin;
-   * handlers should not reject for bad messages (dead-letter them instead).
+   * slow handler applies backpressure. A rejection is reported to `onError`
+   * and, after a backoff, the partitions of that batch are read again from
+   * their last committed offset (from the batch's first offset where the group
+   * has no commit); handlers should not reject for bad messages (dead-letter
+   * them instead).
    */
   onBatch(messages: IncomingMessage[]): Promise<void>;
   /** Partitions just assigned to this member. */
   onAssign?(partitions: TopicPartition[]): Promise<void> | void;
   /**
    * Partitions about to be taken away (rebalance or close). Awaited before the
-   * partitions are released, so a handler can flush and commit what it holds.
+   * partitions are released, so a handler can flush and commit what it holds;
+   * no batch of them is delivered after it starts. The rdkafka adapter
+   * rebalances cooperatively (only moving partitions are revoked), the
+   * kafkajs one eagerly (all of them, then a new assignment); see
+   * kafkajs-consumer.ts for what kafkajs can guarantee.
    */
   onRevoke?(partitions: TopicPartition[]): Promise<void> | void;
   onError?(err: Error): void;
   /** Most messages handed to one `onBatch`. @default 10_000 */
   maxBatchMessages?: number;
+  /**
+   * How long the group waits for a silent member before it takes its
+   * partitions away; heartbeats go out every third of it (at most 3 s).
+   * Also bounds how long a rebalance waits on the embedded mock cluster.
+   * @default 30_000
+   */
+  sessionTimeoutMs?: number;
 }
 
 export interface Consumer {
   /** Commits offsets (next offset to read) for the group; resolves once the broker accepted them. */
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
-  /** Stops fetching (all assigned partitions when none given) without leaving the group. */
+  /**
+   * Stops fetching (all assigned partitions when none given, including ones
+   * assigned later) without leaving the group. No `onBatch` starts for a
+   * paused partition after this returns; pauses survive rebalances.
+   */
   pause(partitions?: readonly TopicPartition[]): void;
   resume(partitions?: readonly TopicPartition[]): void;
+  /** True while a whole-consumer pause or any partition pause is in effect. */
   isPaused(): boolean;
   assignment(): TopicPartition[];
-  /** Lag per assigned partition, from the consumer's own view of positions and high watermarks. */
+  /**
+   * Lag per assigned partition, from the consumer's own view of positions and
+   * high watermarks (no request is sent). Partitions whose high watermark the
+   * consumer has not learnt yet are left out.
+   */
   lag(): PartitionLag[];
   /** Stops delivery, waits for the batch in flight and `onRevoke`, then leaves the group. */
   close(): Promise<void>;
@@ -105,7 +133,7 @@ export interface EventBus {
   producer(): Promise<Producer>;
   /** A new group member, connected and subscribed; it starts delivering at once. */
   consumer(options: ConsumerOptions): Promise<Consumer>;
-  /** Low and high offsets of each partition of `topic`. */
+  /** Low and high offsets of each partition of `topic`, by partition; empty when the topic does not exist. */
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   /** Offsets `groupId` has committed on `topic` (partitions without a commit are left out). */
   committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;

@@ -1,0 +1,101 @@
+import Kafka from 'node-rdkafka';
+import type { Logger } from '../logger.js';
+import { committed, connect, disconnect, LOOKUP_TIMEOUT_MS } from './rdkafka-calls.js';
+import { rdkafkaLookupConfig } from './rdkafka-config.js';
+import { rdkafkaErrorCode, wrapRdkafkaError } from './rdkafka-errors.js';
+import type { PartitionOffsets, TopicPartitionOffset } from './types.js';
+
+const UNKNOWN_TOPIC = Kafka.CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART;
+
+async function connectLookup(config: Kafka.ConsumerGlobalConfig): Promise<Kafka.KafkaConsumer> {
+  const handle = new Kafka.KafkaConsumer(config, {});
+  await connect(handle, 'lookup');
+  return handle;
+}
+
+/** Partition ids of `topic`; empty when it does not exist (lookup handles never create topics). */
+function partitionsOf(handle: Kafka.KafkaConsumer, topic: string): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    handle.getMetadata({ topic, timeout: LOOKUP_TIMEOUT_MS }, (err, metadata) => {
+      if (err) return rdkafkaErrorCode(err) === UNKNOWN_TOPIC ? resolve([]) : reject(wrapRdkafkaError(err, { topic }, 'metadata'));
+      const partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? [];
+      resolve(partitions.map((p) => p.id).sort((a, b) => a - b));
+    });
+  });
+}
+
+/**
+ * Read-only questions to the cluster, asked through consumer handles that
+ * never subscribe (so never join a group): one kept for metadata and
+ * watermarks, a throwaway one per committed-offsets lookup (it needs the
+ * group's id).
+ */
+export class RdkafkaLookup {
+  private metadataHandle: Promise<Kafka.KafkaConsumer> | undefined;
+
+  constructor(
+    private readonly base: Kafka.GlobalConfig,
+    private readonly ownGroupId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async partitionCount(topic: string): Promise<number> {
+    return (await partitionsOf(await this.handle(), topic)).length;
+  }
+
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const handle = await this.handle();
+    const partitions = await partitionsOf(handle, topic);
+    return Promise.all(
+      partitions.map(
+        (partition) =>
+          new Promise<PartitionOffsets>((resolve, reject) => {
+            handle.queryWatermarkOffsets(topic, partition, LOOKUP_TIMEOUT_MS, (err, offsets) =>
+              err ? reject(wrapRdkafkaError(err, { topic, partition }, 'watermarks')) : resolve({ partition, low: offsets.lowOffset, high: offsets.highOffset }),
+            );
+          }),
+      ),
+    );
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+    const handle = await connectLookup(rdkafkaLookupConfig(this.base, groupId));
+    try {
+      const partitions = await partitionsOf(handle, topic);
+      if (partitions.length === 0) return [];
+      const offsets = await committed(
+        handle,
+        partitions.map((partition) => ({ topic, partition })),
+      );
+      return offsets.sort((a, b) => a.partition - b.partition);
+    } finally {
+      await this.release(handle);
+    }
+  }
+
+  async close(): Promise<void> {
+    const pending = this.metadataHandle;
+    this.metadataHandle = undefined;
+    if (!pending) return;
+    try {
+      await this.release(await pending);
+    } catch (err) {
+      this.logger.debug({ err }, 'lookup handle never connected');
+    }
+  }
+
+  private release(handle: Kafka.KafkaConsumer): Promise<void> {
+    return disconnect(handle, LOOKUP_TIMEOUT_MS, (problem, err) => this.logger.debug({ err }, `lookup handle ${problem}`));
+  }
+
+  private handle(): Promise<Kafka.KafkaConsumer> {
+    if (!this.metadataHandle) {
+      const pending = connectLookup(rdkafkaLookupConfig(this.base, this.ownGroupId));
+      this.metadataHandle = pending;
+      pending.catch(() => {
+        if (this.metadataHandle === pending) this.metadataHandle = undefined;
+      });
+    }
+    return this.metadataHandle;
+  }
+}
