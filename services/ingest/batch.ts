@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { RowBinaryWriter, type DriftloopError, type IncomingMessage, type TopicPartitionOffset } from '../common/index.js';
 import type { TableSpec } from './tables.js';
 
+/** A message to dead-letter; `message.value` is null when only its coordinates were kept. */
 export interface DeadLetterEntry {
   message: IncomingMessage;
   error: DriftloopError;
@@ -13,8 +14,15 @@ export interface TableRows {
   rows: number;
   /** End offset in `writer` of each row, so a rejected insert can be split to find the bad rows. */
   rowEnds: number[];
-  /** The message of each row, for dead-lettering a row ClickHouse refuses. */
-  messages: IncomingMessage[];
+  /**
+   * Kafka coordinates of each row (topic, partition, offset), kept instead of
+   * the messages themselves: holding 100k message objects per batch costs
+   * memory and GC time on every event, for a case (ClickHouse refusing a row
+   * that passed validation) that should never happen.
+   */
+  topics: string[];
+  partitions: number[];
+  offsets: number[];
 }
 
 interface OffsetRange {
@@ -32,21 +40,23 @@ interface OffsetRange {
 export class IngestBatch {
   readonly tables = new Map<string, TableRows>();
   readonly deadLetters: DeadLetterEntry[] = [];
-  readonly ranges = new Map<string, OffsetRange>();
+  /** Offset ranges by topic, then by partition number. */
+  private readonly ranges = new Map<string, OffsetRange[]>();
   rows = 0;
   bytes = 0;
   duplicates = 0;
   /** When the first message arrived; the batch is cut at most `maxWait` later. */
   firstAt = 0;
+  private empty = true;
 
   get isEmpty(): boolean {
-    return this.ranges.size === 0;
+    return this.empty;
   }
 
   rowsOf(spec: TableSpec): TableRows {
     let t = this.tables.get(spec.table);
     if (!t) {
-      t = { spec, writer: new RowBinaryWriter(1 << 20), rows: 0, rowEnds: [], messages: [] };
+      t = { spec, writer: new RowBinaryWriter(1 << 20), rows: 0, rowEnds: [], topics: [], partitions: [], offsets: [] };
       this.tables.set(spec.table, t);
     }
     return t;
@@ -54,16 +64,27 @@ export class IngestBatch {
 
   /** Records that `message` is accounted for (its offset will be committed with this batch). */
   track(message: IncomingMessage, now: number): void {
-    if (this.ranges.size === 0) this.firstAt = now;
-    const key = `${message.topic}\u0000${message.partition}`;
-    const range = this.ranges.get(key);
+    if (this.empty) {
+      this.empty = false;
+      this.firstAt = now;
+    }
+    let byPartition = this.ranges.get(message.topic);
+    if (!byPartition) {
+      byPartition = [];
+      this.ranges.set(message.topic, byPartition);
+    }
+    const range = byPartition[message.partition];
     if (range) range.last = Math.max(range.last, message.offset);
-    else this.ranges.set(key, { topic: message.topic, partition: message.partition, first: message.offset, last: message.offset });
+    else byPartition[message.partition] = { topic: message.topic, partition: message.partition, first: message.offset, last: message.offset };
+  }
+
+  private allRanges(): OffsetRange[] {
+    return [...this.ranges.values()].flatMap((byPartition) => byPartition.filter((r) => r !== undefined));
   }
 
   /** Offsets to commit once the batch is stored: the next offset to read per partition. */
   commitOffsets(): TopicPartitionOffset[] {
-    return [...this.ranges.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: r.last + 1 }));
+    return this.allRanges().map((r) => ({ topic: r.topic, partition: r.partition, offset: r.last + 1 }));
   }
 
   /**
@@ -71,7 +92,7 @@ export class IngestBatch {
    * timeout carries the same token, and ClickHouse drops the repeat.
    */
   dedupToken(table: string, groupId: string): string {
-    const ranges = [...this.ranges.values()]
+    const ranges = this.allRanges()
       .map((r) => `${r.topic}/${r.partition}/${r.first}-${r.last}`)
       .sort()
       .join(',');

@@ -18,8 +18,6 @@ import { writeValue } from './value-encoder.js';
 type WriteRow = (value: Buffer, out: RowBinaryWriter) => void;
 
 export interface RowDecoder {
-  /** Schema ids in `values` the cache has not resolved yet; load them before `write`. */
-  unknownSchemaIds(values: Iterable<Buffer | null>): number[];
   /** Appends the message's data columns to `out`; on error `out` may hold a partial row. */
   write(value: Buffer | null, out: RowBinaryWriter): void;
 }
@@ -90,7 +88,7 @@ export function createRowDecoder(spec: TableSpec, schemas: SchemaCache): RowDeco
     let handler = bySchemaId.get(id);
     if (handler) return handler;
     const resolved = schemas.peek(id);
-    if (!resolved) throw new Error(`schema id ${id} was not loaded before decoding`);
+    if (!resolved) throw new Error(`schema id ${id} was not loaded before decoding (SchemaCache.load)`);
     if ('missing' in resolved) {
       handler = () => {
         throw new DecodeError(resolved.missing);
@@ -109,14 +107,6 @@ export function createRowDecoder(spec: TableSpec, schemas: SchemaCache): RowDeco
   };
 
   return {
-    unknownSchemaIds(values) {
-      const ids = new Set<number>();
-      for (const v of values) {
-        const id = confluentSchemaId(v);
-        if (id !== undefined && !bySchemaId.has(id) && !schemas.peek(id)) ids.add(id);
-      }
-      return [...ids];
-    },
     write(value, out) {
       if (!value || value.length === 0) throw new DecodeError('empty message (tombstone) on a data topic');
       const id = confluentSchemaId(value);

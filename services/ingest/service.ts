@@ -62,6 +62,10 @@ export interface IngestService {
 
 type PauseReason = 'backpressure' | 'outage';
 
+function* values(messages: readonly IncomingMessage[]): Iterable<Buffer | null> {
+  for (const m of messages) yield m.value;
+}
+
 interface Route {
   spec: TableSpec;
   decoder: RowDecoder;
@@ -154,7 +158,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     totals.deadLettered += batch.deadLetters.length;
     totals.duplicates += batch.duplicates;
     for (const t of batch.tables.values()) {
-      if (t.rows > 0) metrics.messages.inc({ topic: t.messages[0]!.topic, outcome: 'stored' }, t.rows);
+      if (t.rows > 0) metrics.messages.inc({ topic: t.topics[0]!, outcome: 'stored' }, t.rows);
     }
     for (const d of batch.deadLetters) metrics.messages.inc({ topic: d.message.topic, outcome: 'dead_lettered' });
   };
@@ -214,7 +218,9 @@ export function createIngestService(deps: IngestDeps): IngestService {
       t.writer.uint64(m.offset);
       t.rows++;
       t.rowEnds.push(t.writer.length);
-      t.messages.push(m);
+      t.topics.push(m.topic);
+      t.partitions.push(m.partition);
+      t.offsets.push(m.offset);
       batch.rows++;
       batch.bytes += t.writer.length - start;
     } catch (err) {
@@ -228,15 +234,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
   const onBatch = async (messages: IncomingMessage[]): Promise<void> => {
     if (messages.length === 0) return;
     await retry(() => fence.prepare(messages), outageRetry('offset check'));
-    const routed = new Map<RowDecoder, Buffer[]>();
-    for (const m of messages) {
-      const { decoder } = routeOf(m.topic);
-      if (m.value) (routed.get(decoder) ?? routed.set(decoder, []).get(decoder)!).push(m.value);
-    }
-    for (const [decoder, values] of routed) {
-      const ids = decoder.unknownSchemaIds(values);
-      if (ids.length > 0) await retry(() => deps.schemas.load(ids), outageRetry('schema lookup'));
-    }
+    const ids = deps.schemas.unresolved(values(messages));
+    if (ids.length > 0) await retry(() => deps.schemas.load(ids), outageRetry('schema lookup'));
     recovered();
     totals.received += messages.length;
     for (const m of messages) append(m);

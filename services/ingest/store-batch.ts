@@ -49,7 +49,10 @@ export async function storeBatch(batch: IngestBatch, deps: StoreDeps): Promise<v
     } catch (err) {
       if (!isDataError(err)) throw err;
       if (to - from === 1) {
-        deadLetters.push({ message: t.messages[from]!, error: err as ClickHouseError });
+        // The original bytes stay in Kafka at these coordinates; the dead letter says where.
+        const message = { topic: t.topics[from]!, partition: t.partitions[from]!, offset: t.offsets[from]!, key: null, value: null, headers: {}, timestamp: 0 };
+        const error = new ClickHouseError(`ClickHouse refused the row read from ${message.topic}[${message.partition}]@${message.offset}: ${(err as Error).message}`, (err as ClickHouseError).context);
+        deadLetters.push({ message, error });
         return;
       }
       // Halve until the refused rows are alone; the rest is stored.
@@ -64,6 +67,7 @@ export async function storeBatch(batch: IngestBatch, deps: StoreDeps): Promise<v
     await insertRows(t, 0, t.rows, batch.dedupToken(t.spec.table, deps.groupId));
     metrics.rows.inc({ table: t.spec.table }, t.rows);
   }
+  const inserted = performance.now();
   if (deadLetters.length > 0) {
     await retry(() => deps.sendDeadLetters(deadLetters), { ...deps.outageRetry, shouldRetry: () => true });
     for (const d of deadLetters) metrics.deadLetters.inc({ topic: d.message.topic, code: d.error.code });
@@ -72,12 +76,18 @@ export async function storeBatch(batch: IngestBatch, deps: StoreDeps): Promise<v
       'messages sent to the dead-letter topic',
     );
   }
+  const deadLettered = performance.now();
   try {
     await deps.consumer.commit(batch.commitOffsets());
   } catch (err) {
     // Usually a rebalance took the partitions; their rows are stored, and the offset fence skips them on re-read.
     deps.logger.warn({ err: errorMessage(err) }, 'offset commit failed after the batch was stored');
   }
-  metrics.batchSeconds.observe((performance.now() - started) / 1000);
+  const done = performance.now();
+  metrics.batchSeconds.observe((done - started) / 1000);
+  deps.logger.debug(
+    { rows: batch.rows, bytes: batch.bytes, insertMs: Math.round(inserted - started), deadLetterMs: Math.round(deadLettered - inserted), commitMs: Math.round(done - deadLettered) },
+    'batch stored',
+  );
   metrics.batchRows.observe(batch.rows);
 }

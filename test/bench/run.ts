@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     for (const client of clients) {
       const r = await runIngestBench({ client, events, brokers: kafka.brokers, log: console.log });
       results.push(r);
-      const lost = r.rows !== events || r.unique !== events ? `  MISMATCH: ${r.rows} rows, ${r.unique} unique` : '';
+      const lost = r.rows !== events || r.unique !== events ? `  MISMATCH: ${r.rows} rows, ${r.unique} unique; duplicated: ${r.duplicates.join('; ')}` : '';
       console.log(`  ${client}: ${fmt(r.eventsPerSecond)} events/s end to end (${r.seconds.toFixed(2)} s); ceiling ${fmt(r.ceilingEventsPerSecond)} events/s; ratio ${r.ratio.toFixed(2)}; ingest peak RSS ${fmt(r.peakRssBytes / 2 ** 20)} MiB${lost}`);
     }
   } finally {

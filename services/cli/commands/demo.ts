@@ -63,6 +63,22 @@ async function produceBadMessages(runtime: Runtime): Promise<number> {
   return bad.length;
 }
 
+/** Reads the dead-letter topic back, as an operator would, to show each bad message's origin and reason. */
+async function readDeadLetters(runtime: Runtime, count: number, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+  const letters: Record<string, unknown>[] = [];
+  const consumer = await runtime.bus.consumer({
+    groupId: `demo-dlq-reader-${Date.now()}`,
+    topics: [topicName(runtime.config.topicPrefix, 'dlq')],
+    onBatch: async (messages) => {
+      for (const m of messages) if (m.value) letters.push(await runtime.codec.decode('dlq', m.value));
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (letters.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await consumer.close();
+  return letters;
+}
+
 async function counts(runtime: Runtime): Promise<Record<DataTopic, number>> {
   const rows = await runtime.clickhouse.query<{ t: DataTopic; n: number }>(
     `SELECT 'features' AS t, count() AS n FROM {db:Identifier}.features WHERE model = {m:String}
@@ -121,7 +137,16 @@ export async function demo(options: { events?: number } = {}): Promise<void> {
     console.log(`\nall ${(rows.length * 3).toLocaleString()} events landed in ${seconds.toFixed(1)} s (${Math.round((rows.length * 3) / seconds).toLocaleString()} events/s, serialization included)`);
     console.log('\nElec2 by quarter: the market drifts, and a persistence baseline tracks it unevenly');
     console.table(await quarterlySummary(runtime));
-    console.log(`bad messages go to ${topicName(config.topicPrefix, 'dlq')} with their origin and reason (see the ingest metrics at ${runtime.url}/metrics)`);
+    const letters = await readDeadLetters(runtime, badCount);
+    console.log(`${letters.length} of ${badCount} bad messages are in ${topicName(config.topicPrefix, 'dlq')}, with their origin, reason and original bytes:`);
+    console.table(
+      letters.map((l) => ({
+        origin: `${String(l.source_topic)}[${String(l.source_partition)}]@${String(l.source_offset)}`,
+        code: l.error_code,
+        error: String(l.error).slice(0, 70),
+        bytes: (l.value as Buffer | null)?.length ?? 0,
+      })),
+    );
   } finally {
     await ingest.stop();
     await runtime.close();

@@ -10,6 +10,7 @@ export function rdkafkaBaseConfig(options: EventBusOptions): Kafka.GlobalConfig 
     'client.id': options.clientId ?? 'driftloop',
     // Lets librdkafka's log lines (offset resets, broker trouble) reach pino through `event.log`.
     event_cb: true,
+    ...(process.env.RDKAFKA_DEBUG ? { debug: process.env.RDKAFKA_DEBUG } : {}),
     ...(rdkafkaSecurityConfig(options.security) as Kafka.GlobalConfig),
   };
 }
@@ -42,6 +43,8 @@ export function rdkafkaConsumerConfig(
       'fetch.max.bytes': 52_428_800,
       'max.partition.fetch.bytes': 8_388_608,
       'queued.min.messages': 200_000,
+      // Caps what librdkafka prefetches (default 64 MiB): the consumer's memory stays bounded whatever the backlog.
+      'queued.max.messages.kbytes': 32_768,
       // Like kafkajs consumers: subscribing to a topic that does not exist yet creates it where the broker allows.
       'allow.auto.create.topics': true,
       rebalance_cb: rebalance,

@@ -44,6 +44,9 @@ export class RdkafkaConsumer implements Consumer {
   private state: State = 'running';
   private assigned: TopicPartition[] = [];
   private readonly pauses = new PauseState();
+  /** Whether node-rdkafka's consume() is running on its worker thread (see `driver`). */
+  private consuming = false;
+  private readonly deferredDriverCalls: { action: 'pause' | 'resume'; partitions: TopicPartition[] }[] = [];
   private readonly held = new HeldMessages();
   private readonly rebalances: RebalanceEvent[] = [];
   /** Committed offsets at assignment: the position lag() reports before the first message arrives. */
@@ -178,8 +181,16 @@ export class RdkafkaConsumer implements Consumer {
   private consume(max: number): Promise<Kafka.Message[] | undefined> {
     return new Promise((resolve) => {
       try {
+        this.consuming = true;
         this.handle.consume(max, (err, messages) => {
-          if (err) {
+          this.consuming = false;
+          this.applyDeferredDriverCalls();
+          if (err && err.code === Kafka.CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART) {
+            // A subscribed topic that nobody has produced to yet: normal at start-up, not an error.
+            // Wait as long as an empty consume() would, so the loop does not spin until it appears.
+            this.logger.debug({ err: err.message }, 'subscribed topic does not exist yet');
+            setTimeout(() => resolve([]), CONSUME_TIMEOUT_MS);
+          } else if (err) {
             this.reportError(wrapRdkafkaError(err, {}, 'consume'));
             resolve(undefined);
           } else {
@@ -187,6 +198,8 @@ export class RdkafkaConsumer implements Consumer {
           }
         });
       } catch (err) {
+        this.consuming = false;
+        this.applyDeferredDriverCalls();
         this.reportError(wrapRdkafkaError(err, {}, 'consume'));
         resolve(undefined);
       }
@@ -315,8 +328,28 @@ export class RdkafkaConsumer implements Consumer {
     );
   }
 
+  /**
+   * librdkafka rewinds a paused partition's fetch position to the application
+   * position. While consume() runs on node-rdkafka's worker thread, that
+   * position can lag a message the worker already took, which is then fetched
+   * and delivered a second time (seen as one duplicated offset in 400k under
+   * backpressure). So pause/resume reach the driver only between consume() calls.
+   */
   private driver(action: 'pause' | 'resume', partitions: readonly TopicPartition[]): void {
     if (partitions.length === 0 || this.state === 'closed') return;
+    if (this.consuming) {
+      this.deferredDriverCalls.push({ action, partitions: [...partitions] });
+      return;
+    }
+    this.applyDriver(action, partitions);
+  }
+
+  private applyDeferredDriverCalls(): void {
+    for (const { action, partitions } of this.deferredDriverCalls.splice(0)) this.applyDriver(action, partitions);
+  }
+
+  private applyDriver(action: 'pause' | 'resume', partitions: readonly TopicPartition[]): void {
+    if (this.state === 'closed') return;
     try {
       if (action === 'pause') this.handle.pause(toTopicPartitions(partitions));
       else this.handle.resume(toTopicPartitions(partitions));

@@ -1,6 +1,7 @@
 import { SchemaRegistryError, errorMessage } from '../errors.js';
 import type { RegistryClient } from './registry-client.js';
 import { registryErrorStatus } from './registry-client.js';
+import { confluentSchemaId } from './wire.js';
 
 export interface ResolvedSchema {
   id: number;
@@ -20,6 +21,8 @@ export interface MissingSchema {
  */
 export interface SchemaCache {
   peek(id: number): ResolvedSchema | MissingSchema | undefined;
+  /** Schema ids in these Confluent-framed values not resolved yet: one pass, no allocation when there are none. */
+  unresolved(values: Iterable<Buffer | null>): number[];
   /** Fetches the ids not cached yet. Throws a retriable error when the registry cannot be reached. */
   load(ids: Iterable<number>): Promise<void>;
 }
@@ -28,6 +31,14 @@ export function createSchemaCache(client: RegistryClient): SchemaCache {
   const cache = new Map<number, ResolvedSchema | MissingSchema>();
   return {
     peek: (id) => cache.get(id),
+    unresolved(values) {
+      let ids: Set<number> | undefined;
+      for (const v of values) {
+        const id = confluentSchemaId(v);
+        if (id !== undefined && !cache.has(id)) (ids ??= new Set()).add(id);
+      }
+      return ids ? [...ids] : [];
+    },
     async load(ids) {
       const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
       await Promise.all(

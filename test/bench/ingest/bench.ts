@@ -24,6 +24,8 @@ export interface IngestBenchResult {
   peakRssBytes: number;
   rows: number;
   unique: number;
+  /** Event ids stored more than once, with where each copy came from (should be empty). */
+  duplicates: string[];
 }
 
 interface ChildMessage {
@@ -35,6 +37,7 @@ interface ChildMessage {
   unique?: number;
   peakRss?: number;
   ceilingSeconds?: number;
+  duplicates?: string[];
 }
 
 /**
@@ -56,7 +59,7 @@ export async function runIngestBench(options: { client: 'rdkafka' | 'kafkajs'; e
   const dir = await mkdtemp(join(tmpdir(), 'driftloop-bench-'));
   const prefix = `bench${Date.now().toString(36)}.`;
   const child: ChildProcess = fork(fileURLToPath(new URL('./child.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--prof', `--logfile=${process.env.BENCH_CPU_PROF}/v8-%p.log`, '--no-logfile-per-isolate'] : [])],
     env: {
       ...process.env,
       KAFKA_BROKERS: brokers.join(','),
@@ -64,20 +67,28 @@ export async function runIngestBench(options: { client: 'rdkafka' | 'kafkajs'; e
       CLICKHOUSE_URL: `chdb:${dir}`,
       TOPIC_PREFIX: prefix,
       HTTP_PORT: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       INGEST_GROUP_ID: `bench-${client}`,
     },
   });
   let latest: Partial<ChildMessage> = {};
   let done: ((m: ChildMessage) => void) | undefined;
-  const ready = new Promise<ChildMessage>((resolve, reject) => {
-    child.on('message', (m: ChildMessage) => {
-      if (m.type === 'ready') resolve(m);
-      else if (m.type === 'progress') latest = m;
-      else if (m.type === 'done') done?.(m);
-    });
+  // Every wait below races the child's exit, so a crash fails the bench instead of hanging it.
+  const exited = new Promise<never>((_resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench ingest process exited with ${code}`)));
   });
+  exited.catch(() => {});
+  const untilExit = <T>(p: Promise<T>): Promise<T> => Promise.race([p, exited]);
+  const sleep = (ms: number): Promise<void> => untilExit(new Promise((r) => setTimeout(r, ms)));
+  const ready = untilExit(
+    new Promise<ChildMessage>((resolve) => {
+      child.on('message', (m: ChildMessage) => {
+        if (m.type === 'ready') resolve(m);
+        else if (m.type === 'progress') latest = m;
+        else if (m.type === 'done') done?.(m);
+      });
+    }),
+  );
   try {
     const { schemaRegistryUrl } = await ready;
     const codec = createEventCodec({ client: createRegistryClient({ url: schemaRegistryUrl! }), topicPrefix: prefix });
@@ -88,21 +99,34 @@ export async function runIngestBench(options: { client: 'rdkafka' | 'kafkajs'; e
     const bus = createEventBus({ client: 'rdkafka', brokers, logger: silentLogger() });
     const producer = await bus.producer();
     const topic = topicName(prefix, 'features');
+    // Warm-up (not timed): the first event creates the topic and lets the ingest join its group.
+    await producer.send(topic, [{ key: 'warm-up', value: confluentFrame(schemaId, encodeBenchEvents(1, 1, events)[0]!) }]);
+    while ((latest.stored ?? 0) < 1) await sleep(5);
+    const base = latest.stored!;
+    let produced = 0;
     const started = performance.now();
+    const trace = process.env.BENCH_TRACE ? setInterval(() => log(`    t=${((performance.now() - started) / 1000).toFixed(2)}s produced=${produced} received=${latest.received} stored=${latest.stored}`), 250) : undefined;
+    // Two sends in flight, so the broker always has the next chunk while one is being acknowledged.
+    const inFlight: Promise<void>[] = [];
     for (let i = 0; i < events; i += CHUNK) {
-      while (i - (latest.received ?? 0) > MAX_AHEAD) await new Promise((r) => setTimeout(r, 2));
+      while (i - ((latest.received ?? base) - base) > MAX_AHEAD) await sleep(2);
       const messages: OutgoingMessage[] = [];
       for (let j = i; j < Math.min(i + CHUNK, events); j++) messages.push({ key: `bench-${j}`, value: values[j]! });
-      await producer.send(topic, messages);
+      inFlight.push(producer.send(topic, messages).then(() => void (produced += messages.length)));
+      if (inFlight.length >= 2) await untilExit(inFlight.shift()!);
     }
-    while ((latest.stored ?? 0) < events) await new Promise((r) => setTimeout(r, 5));
+    await untilExit(Promise.all(inFlight));
+    while ((latest.stored ?? 0) - base < events) await sleep(5);
     const seconds = (performance.now() - started) / 1000;
+    clearInterval(trace);
     await bus.close();
 
-    const final = await new Promise<ChildMessage>((resolve) => {
-      done = resolve;
-      child.send({ type: 'finish', events });
-    });
+    const final = await untilExit(
+      new Promise<ChildMessage>((resolve) => {
+        done = resolve;
+        child.send({ type: 'finish', events });
+      }),
+    );
     const eventsPerSecond = events / seconds;
     const ceilingEventsPerSecond = events / final.ceilingSeconds!;
     return {
@@ -113,10 +137,14 @@ export async function runIngestBench(options: { client: 'rdkafka' | 'kafkajs'; e
       ceilingEventsPerSecond,
       ratio: eventsPerSecond / ceilingEventsPerSecond,
       peakRssBytes: final.peakRss!,
-      rows: final.rows!,
-      unique: final.unique!,
+      // Less the warm-up event.
+      rows: final.rows! - 1,
+      unique: final.unique! - 1,
+      duplicates: final.duplicates ?? [],
     };
   } finally {
+    // The child exits by itself after its report; give it the time to (and to write a CPU profile).
+    if (child.exitCode === null) await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 15_000))]);
     if (child.exitCode === null) child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   }

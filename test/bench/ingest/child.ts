@@ -23,7 +23,9 @@ async function measureCeiling(runtime: Awaited<ReturnType<typeof startRuntime>>,
   const spec = tableSpec('features');
   const transcode = compileTranscoder(avroSchema('features'), spec);
   if (typeof transcode !== 'function') throw new Error(transcode);
-  await runtime.clickhouse.command('CREATE TABLE {db:Identifier}.features_ceiling AS {db:Identifier}.features');
+  // `CREATE TABLE … AS` does not take identifier parameters; the database name is a checked identifier.
+  const db = runtime.clickhouse.database;
+  await runtime.clickhouse.command(`CREATE TABLE ${db}.features_ceiling AS ${db}.features`);
   // Pre-encode (not timed): the exact RowBinary the ingest inserts, in batches of the same size.
   const payloads: Buffer[] = [];
   const encoded = encodeBenchEvents(events);
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   });
   await ingest.start();
   send({ type: 'ready', schemaRegistryUrl: runtime.schemaRegistryUrl });
-  const timer = setInterval(() => send({ type: 'progress', ...ingest.stats(), rss: process.memoryUsage().rss }), 50);
+  const timer = setInterval(() => send({ type: 'progress', ...ingest.stats(), rss: process.memoryUsage().rss }), 20);
 
   process.on('message', (msg: { type: string; events: number }) => {
     if (msg.type !== 'finish') return;
@@ -75,9 +77,12 @@ async function main(): Promise<void> {
       clearInterval(timer);
       await ingest.stop();
       const [row] = await runtime.clickhouse.query<{ n: number; u: number }>('SELECT count() AS n, uniqExact(event_id) AS u FROM {db:Identifier}.features');
+      const dups = await runtime.clickhouse.query<{ event_id: string; copies: string }>(
+        "SELECT event_id, toString(groupArray((_partition, _offset))) AS copies FROM {db:Identifier}.features GROUP BY event_id HAVING count() > 1 LIMIT 10",
+      );
       const peakRss = peakRssBytes();
       const ceilingSeconds = await measureCeiling(runtime, msg.events, settings.ingestBatchMaxRows);
-      send({ type: 'done', rows: Number(row!.n), unique: Number(row!.u), peakRss, ceilingSeconds });
+      send({ type: 'done', rows: Number(row!.n), unique: Number(row!.u), peakRss, ceilingSeconds, duplicates: dups.map((d) => `${d.event_id} at ${d.copies}`) });
       await runtime.close();
       process.exit(0);
     })();

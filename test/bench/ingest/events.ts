@@ -32,11 +32,11 @@ export function benchEvent(i: number, random: () => number) {
   };
 }
 
-/** Avro-encodes `count` bench events (payload only, no Confluent header). */
-export function encodeBenchEvents(count: number, seed = 42): Buffer[] {
+/** Avro-encodes `count` bench events numbered from `first` (payload only, no Confluent header). */
+export function encodeBenchEvents(count: number, seed = 42, first = 0): Buffer[] {
   const type = avro.Type.forSchema(avroSchema('features') as avro.Schema);
   const random = seededRandom(seed);
   const out: Buffer[] = new Array(count);
-  for (let i = 0; i < count; i++) out[i] = type.toBuffer(benchEvent(i, random));
+  for (let i = 0; i < count; i++) out[i] = type.toBuffer(benchEvent(first + i, random));
   return out;
 }

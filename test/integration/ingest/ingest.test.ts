@@ -132,7 +132,7 @@ describe('ingest service on the embedded engines', () => {
     const messages = await readTopic(runtime, topicName(prefix, 'features'), 1000);
     const spec = tableSpec('features');
     const decoder = createRowDecoder(spec, runtime.schemas);
-    await runtime.schemas.load(decoder.unknownSchemaIds(messages.map((m) => m.value)));
+    await runtime.schemas.load(runtime.schemas.unresolved(messages.map((m) => m.value)));
     const w = new RowBinaryWriter();
     const stored = messages.filter((m) => Number(m.key!.toString().split('-').pop()) < 600);
     for (const m of stored) {

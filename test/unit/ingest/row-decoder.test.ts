@@ -13,6 +13,7 @@ function schemaCache(schemas: Record<number, { type: 'AVRO' | 'JSON' | 'PROTOBUF
       return s ? { id, type: s.type, schema: JSON.stringify(s.schema) } : { id, missing: `schema id ${id} is not in the registry` };
     },
     load: async () => {},
+    unresolved: () => [],
   };
 }
 
