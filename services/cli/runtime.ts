@@ -122,6 +122,7 @@ export async function startRuntime(config: CommonConfig, logger: Logger, options
       client: config.kafkaClient,
       brokers: kafkaBrokers,
       clientId: config.kafkaClientId,
+      debug: config.kafkaDebug || undefined,
       security: {
         protocol: config.kafkaSecurityProtocol,
         saslMechanism: config.kafkaSaslMechanism,

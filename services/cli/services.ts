@@ -36,6 +36,7 @@ export function buildService(name: ServiceName, runtime: Runtime, env: NodeJS.Pr
           batchMaxWaitMs: c.ingestBatchMaxWaitMs,
           retryMaxDelayMs: c.ingestRetryMaxDelayMs,
           shutdownTimeoutMs: c.ingestShutdownTimeoutMs,
+          sessionTimeoutMs: c.ingestSessionTimeoutMs,
         },
       });
       return { name, start: () => ingest.start(), stop: () => ingest.stop(), checkReady: () => ingest.checkReady() };

@@ -33,6 +33,13 @@ export const ingestOptions = {
     default: 10_000,
     min: 10,
   }),
+  ingestSessionTimeoutMs: opt.int({
+    env: 'INGEST_SESSION_TIMEOUT_MS',
+    doc: 'Kafka group session timeout: how soon the partitions of a crashed ingest member move to the others.',
+    default: 30_000,
+    min: 3000,
+    max: 300_000,
+  }),
   ingestShutdownTimeoutMs: opt.int({
     env: 'INGEST_SHUTDOWN_TIMEOUT_MS',
     doc: 'How long SIGTERM waits for the last batch to be stored and committed.',
@@ -50,4 +57,6 @@ export interface IngestSettings {
   batchMaxWaitMs: number;
   retryMaxDelayMs: number;
   shutdownTimeoutMs: number;
+  /** @default 30_000 */
+  sessionTimeoutMs?: number;
 }

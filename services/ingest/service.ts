@@ -259,6 +259,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
         groupId: settings.groupId,
         topics: [...routes.keys()],
         fromBeginning: true,
+        sessionTimeoutMs: settings.sessionTimeoutMs,
         onBatch,
         onRevoke: async (partitions: TopicPartition[]) => {
           await drain();

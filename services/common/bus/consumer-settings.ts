@@ -5,6 +5,13 @@ import type { ConsumerOptions } from './types.js';
 export const DEFAULT_MAX_BATCH_MESSAGES = 10_000;
 /** @see ConsumerOptions.sessionTimeoutMs */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+/**
+ * How often a consumer refreshes topic metadata. A member that subscribes
+ * before its topic exists (normal at start-up: producers create topics) only
+ * notices the topic at the next refresh; the clients' 5-minute default left
+ * such consumers idle for minutes.
+ */
+export const METADATA_REFRESH_MS = 2000;
 /** How long a consumer waits on close for the group to let it go before it disconnects anyway. */
 export const CLOSE_TIMEOUT_MS = 10_000;
 

@@ -2,7 +2,7 @@ import type kafkajs from 'kafkajs';
 import { KafkaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { backoffDelayMs, sleep } from '../retry.js';
-import { CLOSE_TIMEOUT_MS, type ConsumerSettings } from './consumer-settings.js';
+import { CLOSE_TIMEOUT_MS, METADATA_REFRESH_MS, type ConsumerSettings } from './consumer-settings.js';
 import { callPartitionHook, report } from './hooks.js';
 import { isRejoinError, wrapKafkajsError } from './kafkajs-errors.js';
 import type { KafkajsLookup } from './kafkajs-lookup.js';
@@ -80,6 +80,7 @@ export class KafkajsConsumer implements Consumer {
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 8_388_608,
       maxBytes: 52_428_800,
+      metadataMaxAge: METADATA_REFRESH_MS,
     });
     const { GROUP_JOIN, REBALANCING, CRASH } = this.handle.events;
     this.handle.on(GROUP_JOIN, (event) => this.onJoin(event.payload.memberAssignment));

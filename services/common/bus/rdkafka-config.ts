@@ -1,6 +1,6 @@
 import type Kafka from 'node-rdkafka';
 import { rdkafkaSecurityConfig } from './security.js';
-import type { ConsumerSettings } from './consumer-settings.js';
+import { METADATA_REFRESH_MS, type ConsumerSettings } from './consumer-settings.js';
 import type { EventBusOptions } from './types.js';
 
 /** Settings every librdkafka handle of one bus shares. */
@@ -10,7 +10,8 @@ export function rdkafkaBaseConfig(options: EventBusOptions): Kafka.GlobalConfig 
     'client.id': options.clientId ?? 'driftloop',
     // Lets librdkafka's log lines (offset resets, broker trouble) reach pino through `event.log`.
     event_cb: true,
-    ...(process.env.RDKAFKA_DEBUG ? { debug: process.env.RDKAFKA_DEBUG } : {}),
+    // librdkafka's own debug contexts (e.g. consumer,fetch), logged through pino at debug level.
+    ...(options.debug ? { debug: options.debug } : {}),
     ...(rdkafkaSecurityConfig(options.security) as Kafka.GlobalConfig),
   };
 }
@@ -47,6 +48,7 @@ export function rdkafkaConsumerConfig(
       'queued.max.messages.kbytes': 32_768,
       // Like kafkajs consumers: subscribing to a topic that does not exist yet creates it where the broker allows.
       'allow.auto.create.topics': true,
+      'topic.metadata.refresh.interval.ms': METADATA_REFRESH_MS,
       rebalance_cb: rebalance,
     },
     topic: { 'auto.offset.reset': settings.fromBeginning ? 'earliest' : 'latest' },

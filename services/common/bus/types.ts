@@ -144,6 +144,8 @@ export interface EventBus {
 export interface EventBusOptions {
   brokers: readonly string[];
   clientId?: string;
+  /** librdkafka debug contexts, e.g. `consumer,fetch` (rdkafka only; logged at debug level). */
+  debug?: string;
   security?: {
     protocol: 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
     saslMechanism?: 'plain' | 'scram-sha-256' | 'scram-sha-512';

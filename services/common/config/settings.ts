@@ -18,6 +18,12 @@ export const kafkaOptions = {
     values: ['rdkafka', 'kafkajs'] as const,
     default: 'rdkafka',
   }),
+  kafkaDebug: opt.string({
+    env: 'KAFKA_DEBUG',
+    doc: 'librdkafka debug contexts for troubleshooting, e.g. consumer,fetch (rdkafka client only; needs LOG_LEVEL=debug).',
+    default: '',
+    pattern: /^[a-z,]*$/,
+  }),
   kafkaClientId: opt.string({ env: 'KAFKA_CLIENT_ID', doc: 'Client id sent to the brokers.', default: 'driftloop' }),
   topicPrefix: opt.string({
     env: 'TOPIC_PREFIX',

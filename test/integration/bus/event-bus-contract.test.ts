@@ -236,9 +236,9 @@ describe.concurrent.each(ADAPTERS)('EventBus over %s', (client) => {
         // The mock cluster refuses commits while an eager rebalance is pending (real brokers accept them
         // from the current generation), so the kafkajs member's commit here fails on it. It also waits for
         // every member's SyncGroup before it accepts commits again (real brokers only for the leader's):
-        // hence a short retry, as a service would do anyway.
+        // hence a retry of a few seconds, as a service would do anyway (under load the other SyncGroup can take a while).
         const consumer = await aConsumer.get;
-        const committed = await retry(() => consumer.commit(offsets), { retries: 2, initialDelayMs: 100 }).then(
+        const committed = await retry(() => consumer.commit(offsets), { retries: 5, initialDelayMs: 100, shouldRetry: () => true }).then(
           () => true,
           () => false,
         );
@@ -295,6 +295,51 @@ describe.concurrent.each(ADAPTERS)('EventBus over %s', (client) => {
     }
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
+  });
+
+  it('starts consuming a topic that did not exist yet when it subscribed, within seconds', async (ctx) => {
+    const { expect } = ctx;
+    const topic = uniqueName('later');
+    const { received } = await consume(ctx, topic);
+    // Let the member join and see "unknown topic" first, as a service started before its producers does.
+    await sleep(1500);
+    const producer = await bus.producer();
+    await producer.send(topic, keyed(4, 5));
+    await waitFor(() => received.length >= 20, { message: 'messages of the late topic', timeoutMs: 15_000 });
+    expect(received.map(idOf).sort()).toEqual(await allIds(bus, topic));
+  });
+
+  it('delivers every offset exactly once while the handler pauses and resumes under load', async (ctx) => {
+    const { expect } = ctx;
+    const topic = uniqueName('backpressure');
+    const producer = await bus.producer();
+    await producer.send(topic, keyed(4, 1));
+    const own = later<Consumer>();
+    let batches = 0;
+    const { received, consumer } = await consume(ctx, topic, {
+      maxBatchMessages: 500,
+      on: async () => {
+        // Backpressure as the ingest does it: pause from the handler, resume when "storage" is done.
+        if (++batches % 2 === 0) {
+          const c = await own.get;
+          c.pause();
+          setTimeout(() => c.resume(), 5 + (batches % 3) * 20);
+        }
+      },
+    });
+    own.set(consumer);
+    await waitFor(() => received.length >= 4, { message: 'first messages' });
+    const total = 4 + 20_000;
+    for (let i = 0; i < 20; i++) {
+      await producer.send(topic, keyed(100, 10, `b${i}-`));
+      // Within what the embedded broker retains even when a pause discards prefetched data.
+      await waitFor(() => received.length >= 4 + (i - 1) * 1000, { message: 'consumer keeps up', timeoutMs: 30_000 });
+    }
+    await waitFor(() => received.length >= total, { message: `${total} messages`, timeoutMs: 60_000 });
+    await sleep(300);
+    const offsets = received.map((m) => `${m.partition}@${m.offset}`);
+    expect(new Set(offsets).size).toBe(offsets.length);
+    expect(received).toHaveLength(total);
   });
 
   it('stops delivering while paused and resumes where it stopped', async (ctx) => {

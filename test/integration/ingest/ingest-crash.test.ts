@@ -35,7 +35,7 @@ describe('ingest process killed with SIGKILL mid-stream', () => {
     await bus?.close();
   });
 
-  it('stores every event exactly once after a restart', async () => {
+  it('stores every event exactly once after a restart', { timeout: 240_000 }, async () => {
     const dir = await tempDir();
     const port = await freePort();
     const prefix = `${uniqueName('crash')}.`;
@@ -49,6 +49,8 @@ describe('ingest process killed with SIGKILL mid-stream', () => {
       INGEST_GROUP_ID: groupId,
       INGEST_BATCH_MAX_ROWS: '4000',
       INGEST_BATCH_MAX_WAIT_MS: '200',
+      // The killed member's partitions move once its session expires.
+      INGEST_SESSION_TIMEOUT_MS: '6000',
       LOG_LEVEL: 'warn',
     };
     const startIngest = async (): Promise<ChildProcess> => {
