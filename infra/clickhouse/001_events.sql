@@ -8,6 +8,10 @@
 -- _topic/_partition/_offset say where each row came from. The ingest service
 -- uses them to skip messages it already stored before a crash (exactly once
 -- per offset); the minmax index keeps that lookup cheap.
+--
+-- Only labels get a bloom filter on event_id: joins read a time window and do
+-- not use skip indexes, and on the high-volume tables the filter cost a quarter
+-- of the insert CPU (0.8 us of ~3.3 us per row, measured with the bench rows).
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.features
 (
@@ -21,7 +25,6 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.features
     _partition   UInt32,
     _offset      UInt64,
     ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3),
-    INDEX idx_event_id event_id TYPE bloom_filter(0.01) GRANULARITY 4,
     INDEX idx_offset _offset TYPE minmax GRANULARITY 1
 )
 ENGINE = MergeTree
@@ -44,7 +47,6 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.predictions
     _partition     UInt32,
     _offset        UInt64,
     ingested_at    DateTime64(3, 'UTC') DEFAULT now64(3),
-    INDEX idx_event_id event_id TYPE bloom_filter(0.01) GRANULARITY 4,
     INDEX idx_offset _offset TYPE minmax GRANULARITY 1
 )
 ENGINE = MergeTree

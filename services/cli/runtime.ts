@@ -41,6 +41,8 @@ export interface Runtime {
   readonly http: HttpServer;
   readonly clickhouse: ClickHouse;
   readonly bus: EventBus;
+  /** The bus for `client` (the runtime's own when it matches KAFKA_CLIENT), created once on first use. */
+  busFor(client: 'rdkafka' | 'kafkajs'): EventBus;
   readonly kafkaBrokers: readonly string[];
   readonly schemaRegistryUrl: string;
   readonly registryClient: RegistryClient;
@@ -118,20 +120,30 @@ export async function startRuntime(config: CommonConfig, logger: Logger, options
     const codec = createEventCodec({ client: registryClient, topicPrefix: config.topicPrefix });
     await codec.register(TOPICS);
 
-    const bus = createEventBus({
-      client: config.kafkaClient,
-      brokers: kafkaBrokers,
-      clientId: config.kafkaClientId,
-      debug: config.kafkaDebug || undefined,
-      security: {
-        protocol: config.kafkaSecurityProtocol,
-        saslMechanism: config.kafkaSaslMechanism,
-        username: config.kafkaSaslUsername,
-        password: config.kafkaSaslPassword,
-      },
-      logger,
-    });
-    closers.push(() => bus.close());
+    const buses = new Map<'rdkafka' | 'kafkajs', EventBus>();
+    const busFor = (client: 'rdkafka' | 'kafkajs'): EventBus => {
+      let b = buses.get(client);
+      if (!b) {
+        b = createEventBus({
+          client,
+          brokers: kafkaBrokers,
+          clientId: config.kafkaClientId,
+          debug: config.kafkaDebug || undefined,
+          security: {
+            protocol: config.kafkaSecurityProtocol,
+            saslMechanism: config.kafkaSaslMechanism,
+            username: config.kafkaSaslUsername,
+            password: config.kafkaSaslPassword,
+          },
+          logger,
+        });
+        const created = b;
+        closers.push(() => created.close());
+        buses.set(client, b);
+      }
+      return b;
+    };
+    const bus = busFor(config.kafkaClient);
 
     logger.info({ url, schemaRegistryUrl, kafkaBrokers, clickhouse: clickhouse.backend }, 'runtime ready');
     return {
@@ -141,6 +153,7 @@ export async function startRuntime(config: CommonConfig, logger: Logger, options
       http,
       clickhouse,
       bus,
+      busFor,
       kafkaBrokers,
       schemaRegistryUrl,
       registryClient,

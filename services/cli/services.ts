@@ -20,7 +20,7 @@ export function buildService(name: ServiceName, runtime: Runtime, env: NodeJS.Pr
     case 'ingest': {
       const c = loadConfig(ingestOptions, env);
       const ingest = createIngestService({
-        bus: runtime.bus,
+        bus: runtime.busFor(c.ingestKafkaClient),
         clickhouse: runtime.clickhouse,
         schemas: runtime.schemas,
         codec: runtime.codec,

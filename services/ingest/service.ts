@@ -12,6 +12,7 @@ import {
   type EventCodec,
   type IncomingMessage,
   type Logger,
+  type PartitionLag,
   type Registry,
   type RetryOptions,
   type SchemaCache,
@@ -58,9 +59,14 @@ export interface IngestService {
   stats(): IngestStats;
   /** Throws while the service is not consuming or inserts are failing (for /readyz). */
   checkReady(): void;
+  /** Position, high watermark and lag of every assigned partition. */
+  lag(): PartitionLag[];
+  /** Holds consumption (operator request, e.g. during ClickHouse maintenance) until `resume`; what is held is still stored. */
+  pause(): void;
+  resume(): void;
 }
 
-type PauseReason = 'backpressure' | 'outage';
+type PauseReason = 'backpressure' | 'outage' | 'operator';
 
 function* values(messages: readonly IncomingMessage[]): Iterable<Buffer | null> {
   for (const m of messages) yield m.value;
@@ -267,6 +273,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
         },
         onError: (err) => log.error({ err }, 'consumer error'),
       });
+      if (pauseReasons.size > 0) consumer.pause();
       tick = setInterval(onTick, Math.max(10, Math.min(250, settings.batchMaxWaitMs / 4)));
       log.info({ topics: [...routes.keys()], groupId: settings.groupId }, 'ingest started');
     },
@@ -287,6 +294,9 @@ export function createIngestService(deps: IngestDeps): IngestService {
     },
 
     stats: () => ({ ...totals }),
+    lag: () => consumer?.lag() ?? [],
+    pause: () => setPaused('operator', true),
+    resume: () => setPaused('operator', false),
 
     checkReady() {
       if (!consumer) throw new Error('not consuming');

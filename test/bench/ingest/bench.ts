@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,10 @@ export interface IngestBenchResult {
   unique: number;
   /** Event ids stored more than once, with where each copy came from (should be empty). */
   duplicates: string[];
+  /** CPU microseconds per event in the timed window: ingest process, producer process, embedded broker. */
+  cpuPerEvent: { ingest: number; producer: number; broker: number };
+  /** The ingest alone draining a backlog (no producer running): events/s and its CPU per event. */
+  drain: { eventsPerSecond: number; ratio: number; cpuPerEvent: number };
 }
 
 interface ChildMessage {
@@ -33,6 +38,11 @@ interface ChildMessage {
   schemaRegistryUrl?: string;
   received?: number;
   stored?: number;
+  paused?: boolean;
+  /** Next offset the ingest reads, per partition. */
+  positions?: Record<number, number>;
+  /** CPU time the ingest process used so far (user + system). */
+  cpuMicros?: number;
   rows?: number;
   unique?: number;
   peakRss?: number;
@@ -41,12 +51,15 @@ interface ChildMessage {
 }
 
 /**
- * The embedded mock keeps only ~5 MiB per partition (4 partitions per topic),
- * so the producer stays at most this many events ahead of what the ingest has
- * received; anything older would be trimmed before it is read.
+ * The embedded mock keeps only ~5 MiB per partition, so the producer stays at
+ * most this many events (~3.6 MB) ahead of the ingest's position in every
+ * partition; anything older would be trimmed before it is read. Partitions are
+ * not consumed evenly, so the pacing is per partition.
  */
-const MAX_AHEAD = 40_000;
+const MAX_AHEAD_PER_PARTITION = 10_000;
 const CHUNK = 10_000;
+/** Events per backlog round in the drain phase: ~10k per partition, within what the broker keeps. */
+export const DRAIN_ROUND = 40_000;
 
 /**
  * Produces `events` Confluent Avro feature events (20 numeric + 3 categorical)
@@ -54,8 +67,25 @@ const CHUNK = 10_000;
  * events/s from the first send to the last row stored, and the ceiling
  * measured in the same run.
  */
-export async function runIngestBench(options: { client: 'rdkafka' | 'kafkajs'; events: number; brokers: string[]; log: (line: string) => void }): Promise<IngestBenchResult> {
-  const { client, events, brokers, log } = options;
+/** CPU time (user + system) of another process, from /proc. */
+function processCpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+function ownCpuMicros(): number {
+  const cpu = process.cpuUsage();
+  return cpu.user + cpu.system;
+}
+
+export async function runIngestBench(options: {
+  client: 'rdkafka' | 'kafkajs';
+  events: number;
+  brokers: string[];
+  brokerPid: number;
+  log: (line: string) => void;
+}): Promise<IngestBenchResult> {
+  const { client, events, brokers, brokerPid, log } = options;
   const dir = await mkdtemp(join(tmpdir(), 'driftloop-bench-'));
   const prefix = `bench${Date.now().toString(36)}.`;
   const child: ChildProcess = fork(fileURLToPath(new URL('./child.ts', import.meta.url)), [], {
@@ -63,12 +93,13 @@ export async function runIngestBench(options: { client: 'rdkafka' | 'kafkajs'; e
     env: {
       ...process.env,
       KAFKA_BROKERS: brokers.join(','),
-      KAFKA_CLIENT: client,
+      INGEST_KAFKA_CLIENT: client,
       CLICKHOUSE_URL: `chdb:${dir}`,
       TOPIC_PREFIX: prefix,
       HTTP_PORT: '0',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       INGEST_GROUP_ID: `bench-${client}`,
+      INGEST_BATCH_MAX_ROWS: process.env.BENCH_BATCH_ROWS ?? String(DRAIN_ROUND),
     },
   });
   let latest: Partial<ChildMessage> = {};
@@ -103,22 +134,62 @@ export async function runIngestBench(options: { client: 'rdkafka' | 'kafkajs'; e
     await producer.send(topic, [{ key: 'warm-up', value: confluentFrame(schemaId, encodeBenchEvents(1, 1, events)[0]!) }]);
     while ((latest.stored ?? 0) < 1) await sleep(5);
     const base = latest.stored!;
+    // Round-robin over the partitions, so the producer knows how far ahead it is in each.
+    const offsets = await bus.topicOffsets(topic);
+    const partitions = offsets.length;
+    const sent = offsets.map((o) => o.high);
+    const ahead = (): number => Math.max(...sent.map((n, p) => n - (latest.positions?.[p] ?? 0)));
     let produced = 0;
+    const cpuAtStart = { ingest: latest.cpuMicros ?? 0, producer: ownCpuMicros(), broker: processCpuMicros(brokerPid) };
     const started = performance.now();
     const trace = process.env.BENCH_TRACE ? setInterval(() => log(`    t=${((performance.now() - started) / 1000).toFixed(2)}s produced=${produced} received=${latest.received} stored=${latest.stored}`), 250) : undefined;
     // Two sends in flight, so the broker always has the next chunk while one is being acknowledged.
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < events; i += CHUNK) {
-      while (i - ((latest.received ?? base) - base) > MAX_AHEAD) await sleep(2);
+      while (ahead() > MAX_AHEAD_PER_PARTITION) await sleep(2);
       const messages: OutgoingMessage[] = [];
-      for (let j = i; j < Math.min(i + CHUNK, events); j++) messages.push({ key: `bench-${j}`, value: values[j]! });
+      for (let j = i; j < Math.min(i + CHUNK, events); j++) {
+        const partition = j % partitions;
+        sent[partition]!++;
+        messages.push({ key: `bench-${j}`, value: values[j]!, partition });
+      }
       inFlight.push(producer.send(topic, messages).then(() => void (produced += messages.length)));
       if (inFlight.length >= 2) await untilExit(inFlight.shift()!);
     }
     await untilExit(Promise.all(inFlight));
     while ((latest.stored ?? 0) - base < events) await sleep(5);
     const seconds = (performance.now() - started) / 1000;
+    const cpuPerEvent = {
+      ingest: ((latest.cpuMicros ?? 0) - cpuAtStart.ingest) / events,
+      producer: (ownCpuMicros() - cpuAtStart.producer) / events,
+      broker: (processCpuMicros(brokerPid) - cpuAtStart.broker) / events,
+    };
     clearInterval(trace);
+
+    // Phase 2, the ingest alone: drain a backlog with no producer competing for the CPU. The broker
+    // keeps ~5 MiB per partition, so the backlog comes in rounds: pause, produce a round, resume, time
+    // until stored. Each round is one full batch, so no batch waits for its time limit.
+    let drainSeconds = 0;
+    let drainCpuMicros = 0;
+    for (let i = 0; i < events; i += DRAIN_ROUND) {
+      child.send({ type: 'pause' });
+      while (!latest.paused) await sleep(2);
+      const round: OutgoingMessage[] = [];
+      for (let j = i; j < Math.min(i + DRAIN_ROUND, events); j++) round.push({ key: `bench-${j}`, value: values[j]!, partition: j % partitions });
+      for (let k = 0; k < round.length; k += CHUNK) await untilExit(producer.send(topic, round.slice(k, k + CHUNK)));
+      await sleep(40);
+      const target = (latest.stored ?? 0) + round.length;
+      const cpu0 = latest.cpuMicros ?? 0;
+      const t0 = performance.now();
+      child.send({ type: 'resume' });
+      const r0 = latest.received ?? 0;
+      while ((latest.stored ?? 0) < target) {
+        await sleep(2);
+        if (process.env.BENCH_TRACE && i === DRAIN_ROUND) log(`    drain t=${(performance.now() - t0).toFixed(0)}ms received=+${(latest.received ?? 0) - r0} stored=${target - (latest.stored ?? 0)} to go`);
+      }
+      drainSeconds += (performance.now() - t0) / 1000;
+      drainCpuMicros += (latest.cpuMicros ?? 0) - cpu0;
+    }
     await bus.close();
 
     const final = await untilExit(
@@ -137,10 +208,12 @@ export async function runIngestBench(options: { client: 'rdkafka' | 'kafkajs'; e
       ceilingEventsPerSecond,
       ratio: eventsPerSecond / ceilingEventsPerSecond,
       peakRssBytes: final.peakRss!,
-      // Less the warm-up event.
-      rows: final.rows! - 1,
-      unique: final.unique! - 1,
+      // Every event twice (end to end, then drained), less the warm-up event; unique counts (partition, offset).
+      rows: (final.rows! - 1) / 2,
+      unique: (final.unique! - 1) / 2,
       duplicates: final.duplicates ?? [],
+      cpuPerEvent,
+      drain: { eventsPerSecond: events / drainSeconds, ratio: events / drainSeconds / ceilingEventsPerSecond, cpuPerEvent: drainCpuMicros / events },
     };
   } finally {
     // The child exits by itself after its report; give it the time to (and to write a CPU profile).

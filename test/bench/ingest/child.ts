@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const settings = loadConfig(ingestOptions, process.env);
   const runtime = await startRuntime(config, createLogger({ service: 'bench-ingest', level: config.logLevel }));
   const ingest = createIngestService({
-    bus: runtime.bus,
+    bus: runtime.busFor(settings.ingestKafkaClient),
     clickhouse: runtime.clickhouse,
     schemas: runtime.schemas,
     codec: runtime.codec,
@@ -69,20 +69,29 @@ async function main(): Promise<void> {
   });
   await ingest.start();
   send({ type: 'ready', schemaRegistryUrl: runtime.schemaRegistryUrl });
-  const timer = setInterval(() => send({ type: 'progress', ...ingest.stats(), rss: process.memoryUsage().rss }), 20);
+  const timer = setInterval(() => {
+    const positions = Object.fromEntries(ingest.lag().map((l) => [l.partition, l.position]));
+    const cpu = process.cpuUsage();
+    send({ type: 'progress', ...ingest.stats(), positions, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system });
+  }, 20);
 
   process.on('message', (msg: { type: string; events: number }) => {
+    if (msg.type === 'pause') ingest.pause();
+    if (msg.type === 'resume') ingest.resume();
     if (msg.type !== 'finish') return;
     void (async () => {
       clearInterval(timer);
       await ingest.stop();
-      const [row] = await runtime.clickhouse.query<{ n: number; u: number }>('SELECT count() AS n, uniqExact(event_id) AS u FROM {db:Identifier}.features');
-      const dups = await runtime.clickhouse.query<{ event_id: string; copies: string }>(
-        "SELECT event_id, toString(groupArray((_partition, _offset))) AS copies FROM {db:Identifier}.features GROUP BY event_id HAVING count() > 1 LIMIT 10",
+      // Exactly once per Kafka offset: count distinct (partition, offset) against rows.
+      const [row] = await runtime.clickhouse.query<{ n: number; u: number }>(
+        'SELECT count() AS n, uniqExact(_partition, _offset) AS u FROM {db:Identifier}.features',
+      );
+      const dups = await runtime.clickhouse.query<{ at: string; copies: number }>(
+        "SELECT concat(toString(_partition), '@', toString(_offset)) AS at, count() AS copies FROM {db:Identifier}.features GROUP BY _partition, _offset HAVING copies > 1 LIMIT 10",
       );
       const peakRss = peakRssBytes();
       const ceilingSeconds = await measureCeiling(runtime, msg.events, settings.ingestBatchMaxRows);
-      send({ type: 'done', rows: Number(row!.n), unique: Number(row!.u), peakRss, ceilingSeconds, duplicates: dups.map((d) => `${d.event_id} at ${d.copies}`) });
+      send({ type: 'done', rows: Number(row!.n), unique: Number(row!.u), peakRss, ceilingSeconds, duplicates: dups.map((d) => `${d.at} x${d.copies}`) });
       await runtime.close();
       process.exit(0);
     })();
