@@ -12,6 +12,9 @@ import { up, parseServiceNames } from './commands/up.js';
 import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
 
+/** A command line that does not parse: usage goes with the message, exit code 2. */
+class UsageError extends Error {}
+
 const USAGE = `usage: driftloop <command>
 
   up [--services a,b]     run all services (or the named ones) in one process
@@ -29,7 +32,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'run': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-      if (positionals.length !== 1) throw new ConfigError('run', 'takes exactly one service name');
+      if (positionals.length !== 1) throw new UsageError('run takes exactly one service name');
       return up(parseServiceNames(positionals[0]));
     }
     case 'demo': {
@@ -46,11 +49,17 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     default:
-      throw new ConfigError('command', `unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
 }
 
+// Output piped into `head` and the like: stop quietly when the reader goes away.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`driftloop: ${errorMessage(err)}`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  console.error(`driftloop: ${errorMessage(err)}${err instanceof UsageError ? `\n\n${USAGE}` : ''}`);
+  process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
 });

@@ -6,3 +6,4 @@ export { tableSpec, ORIGIN_COLUMNS } from './tables.js';
 export type { TableSpec, DataColumn, ColumnKind } from './tables.js';
 export { createRowDecoder } from './row-decoder.js';
 export type { RowDecoder } from './row-decoder.js';
+export { registerIngestRoutes } from './routes.js';

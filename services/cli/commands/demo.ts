@@ -3,7 +3,7 @@ import { topicName, type DataTopic } from '../../../schemas/index.js';
 import { commonOptions, confluentFrame, createLogger, loadConfig, type OutgoingMessage } from '../../common/index.js';
 import { loadElec2, HALF_HOUR_MS, type Elec2Row } from '../demo/elec2.js';
 import { startRuntime, type Runtime } from '../runtime.js';
-import { buildService } from '../services.js';
+import { SERVICES } from '../services.js';
 
 const MODEL = 'elec2';
 
@@ -115,7 +115,7 @@ export async function demo(options: { events?: number } = {}): Promise<void> {
   const env = { LOG_LEVEL: 'warn', HTTP_PORT: '0', CLICKHOUSE_URL: `chdb:${dataDir}/clickhouse`, ...process.env };
   const config = loadConfig(commonOptions, env);
   const runtime = await startRuntime(config, createLogger({ service: 'demo', level: config.logLevel }));
-  const ingest = buildService('ingest', runtime, env, (err) => {
+  const ingest = SERVICES.ingest.build(runtime, env, (err) => {
     console.error(err);
     process.exit(1);
   });

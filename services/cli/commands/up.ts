@@ -1,6 +1,6 @@
 import { ConfigError, commonOptions, createLogger, loadConfig } from '../../common/index.js';
 import { startRuntime } from '../runtime.js';
-import { buildService, SERVICE_NAMES, type RunnableService, type ServiceName } from '../services.js';
+import { SERVICES, SERVICE_NAMES, registerServiceRoutes, type RunnableService, type ServiceName } from '../services.js';
 
 export function parseServiceNames(list: string | undefined): ServiceName[] {
   if (!list) return [...SERVICE_NAMES];
@@ -18,20 +18,24 @@ export function parseServiceNames(list: string | undefined): ServiceName[] {
 export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(commonOptions, env);
   const logger = createLogger({ service: 'driftloop', level: config.logLevel });
-  const runtime = await startRuntime(config, logger);
-  const services: RunnableService[] = [];
+  const running = new Map<ServiceName, RunnableService>();
+  const runtime = await startRuntime(config, logger, {
+    routes: names.map((name) => (app) => registerServiceRoutes(name, app, config, running)),
+  });
+  const services: { name: ServiceName; service: RunnableService }[] = [];
   let stopping = false;
 
   const shutdown = async (code: number): Promise<never> => {
     if (stopping) process.exit(code);
     stopping = true;
     logger.info({ code }, 'shutting down');
-    for (const s of services.reverse()) {
+    for (const { name, service } of services.reverse()) {
       try {
-        await s.stop();
+        await service.stop();
       } catch (err) {
-        logger.error({ err, service: s.name }, 'service did not stop cleanly');
+        logger.error({ err, service: name }, 'service did not stop cleanly');
       }
+      running.delete(name);
     }
     await runtime.close();
     process.exit(code);
@@ -44,10 +48,11 @@ export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv =
   process.once('SIGTERM', () => void shutdown(0));
   process.once('SIGINT', () => void shutdown(0));
   for (const name of names) {
-    const s = buildService(name, runtime, env, onFatal);
-    runtime.http.addReadinessCheck(name, () => s.checkReady?.());
-    await s.start();
-    services.push(s);
+    const service = SERVICES[name].build(runtime, env, onFatal);
+    runtime.http.addReadinessCheck(name, () => service.checkReady?.());
+    await service.start();
+    services.push({ name, service });
+    running.set(name, service);
   }
   logger.info({ url: runtime.url, schemaRegistryUrl: runtime.schemaRegistryUrl, kafkaBrokers: runtime.kafkaBrokers, services: names }, 'driftloop up');
 }

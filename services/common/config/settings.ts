@@ -103,7 +103,6 @@ export const processOptions = {
     default: '',
     secret: true,
   }),
-  dataDir: opt.string({ env: 'DRIFTLOOP_DATA_DIR', doc: 'Working directory for spill files and artifacts.', default: '.data' }),
 };
 
 export const commonOptions = { ...processOptions, ...kafkaOptions, ...clickhouseOptions, ...schemaRegistryOptions };

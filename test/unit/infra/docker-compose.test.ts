@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../services/common/index.js';
+import { OPTION_GROUPS } from '../../../services/cli/commands/config.js';
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+}
+
+const compose = parse(readFileSync(fileURLToPath(new URL('../../../docker-compose.yml', import.meta.url)), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+
+/** Compose's `${VAR:-default}`, resolved with the variable unset, as on a fresh checkout. */
+function interpolate(value: unknown): string {
+  return String(value).replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+}
+
+const knownOptions = new Map(Object.values(OPTION_GROUPS).flatMap((group) => Object.values(group).map((o) => [o.env, o])));
+const driftloopServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
+
+describe('docker-compose.yml', () => {
+  it('runs Kafka in KRaft mode, Confluent Schema Registry and a ClickHouse server', () => {
+    expect(compose.services.kafka?.image).toMatch(/^apache\/kafka:/);
+    expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(compose.services['schema-registry']?.image).toMatch(/^confluentinc\/cp-schema-registry:/);
+    expect(compose.services.clickhouse?.image).toMatch(/^clickhouse\/clickhouse-server:/);
+  });
+
+  it('runs each driftloop service from the one image, with a command the CLI knows', () => {
+    expect(driftloopServices.map(([name]) => name)).toContain('ingest');
+    for (const [name, service] of driftloopServices) expect(service.command, name).toEqual(['run', name]);
+  });
+
+  it("gives each driftloop service only variables the config schema knows, with values it accepts", () => {
+    for (const [name, service] of driftloopServices) {
+      const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
+      for (const key of Object.keys(env)) expect(knownOptions.has(key), `${name}: ${key} is not a driftloop option`).toBe(true);
+      for (const group of Object.values(OPTION_GROUPS)) expect(() => loadConfig(group, env), name).not.toThrow();
+      // Real servers, not the embedded engines.
+      expect(env.KAFKA_BROKERS).toBe('kafka:9092');
+      expect(env.SCHEMA_REGISTRY_URL).toBe('http://schema-registry:8081');
+      expect(env.CLICKHOUSE_URL).toBe('http://clickhouse:8123');
+    }
+  });
+});
