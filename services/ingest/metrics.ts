@@ -11,9 +11,9 @@ export function createIngestMetrics(registry: Registry) {
     deadLetters: counter(registry, 'driftloop_ingest_dead_letters_total', 'Messages sent to the dead-letter topic, by source topic and error code.', ['topic', 'code']),
     batchSeconds: histogram(registry, 'driftloop_ingest_batch_seconds', 'Time to store one batch: dead letters, inserts, commit.', [], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
     batchRows: histogram(registry, 'driftloop_ingest_batch_rows', 'Rows per batch.', [], [10, 100, 1000, 10_000, 50_000, 100_000, 250_000]),
-    insertRetries: counter(registry, 'driftloop_ingest_insert_retries_total', 'Failed attempts to store a batch (ClickHouse or Kafka unavailable).', ['table']),
+    insertRetries: counter(registry, 'driftloop_ingest_insert_retries_total', 'Failed attempts to store a batch (ClickHouse or Kafka unavailable).'),
     lag: gauge(registry, 'driftloop_ingest_lag_messages', 'Messages behind the end of each partition.', ['topic', 'partition']),
     paused: gauge(registry, 'driftloop_ingest_paused', '1 while consumption is paused (backpressure or an outage).'),
-    available: gauge(registry, 'driftloop_ingest_clickhouse_available', '0 while inserts are failing and being retried.'),
+    available: gauge(registry, 'driftloop_ingest_clickhouse_available', '0 while storing, the offset check or a schema lookup is failing and being retried.'),
   };
 }

@@ -67,6 +67,8 @@ export interface IngestService {
 }
 
 type PauseReason = 'backpressure' | 'outage' | 'operator';
+/** What can wait out an outage: storing a batch (ClickHouse, DLQ), the offset check (ClickHouse), a schema lookup (registry). */
+type Operation = 'store' | 'offset check' | 'schema lookup';
 
 function* values(messages: readonly IncomingMessage[]): Iterable<Buffer | null> {
   for (const m of messages) yield m.value;
@@ -110,7 +112,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
   let waiting: IngestBatch | undefined;
   let inFlight: Promise<void> | undefined;
   let tick: NodeJS.Timeout | undefined;
-  let failing = false;
+  /** Operations currently failing and being retried; consumption stays paused while any is. */
+  const failing = new Set<Operation>();
 
   const setPaused = (reason: PauseReason, on: boolean): void => {
     const before = pauseReasons.size > 0;
@@ -125,27 +128,29 @@ export function createIngestService(deps: IngestDeps): IngestService {
     log.info({ reasons: [...pauseReasons] }, after ? 'consumption paused' : 'consumption resumed');
   };
 
-  const outageRetry = (what: string): RetryOptions => ({
+  const outageRetry = (what: Operation): RetryOptions => ({
     retries: Infinity,
     initialDelayMs: 200,
     maxDelayMs: settings.retryMaxDelayMs,
     signal: stopping.signal,
     shouldRetry: (err) => !(err instanceof TypeError || err instanceof RangeError || err instanceof ShutdownError),
     onRetry: (err, attempt, delayMs) => {
-      failing = true;
+      failing.add(what);
       metrics.available.set(0);
       setPaused('outage', true);
-      if (what === 'insert') metrics.insertRetries.inc({ table: 'all' });
+      if (what === 'store') metrics.insertRetries.inc();
       log.warn({ err: errorMessage(err), attempt, delayMs }, `${what} failed; retrying`);
     },
   });
 
-  const recovered = (): void => {
-    if (!failing) return;
-    failing = false;
+  /** `what` succeeded: it no longer holds consumption back (another failing operation still may). */
+  const recovered = (...what: Operation[]): void => {
+    const before = failing.size;
+    for (const w of what) failing.delete(w);
+    if (before === 0 || failing.size > 0) return;
     metrics.available.set(1);
     setPaused('outage', false);
-    log.info('ClickHouse and Kafka reachable again');
+    log.info('ClickHouse, Kafka and the registry reachable again');
   };
 
   const store = async (batch: IngestBatch): Promise<void> => {
@@ -155,10 +160,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
       groupId: settings.groupId,
       logger: log,
       metrics,
-      outageRetry: outageRetry('insert'),
+      outageRetry: outageRetry('store'),
       sendDeadLetters: (entries) => sendDeadLetters(entries, { bus, codec: deps.codec, dlqTopic, groupId: settings.groupId, now: clock.now() }),
     });
-    recovered();
+    recovered('store');
     totals.batches++;
     totals.stored += batch.rows;
     totals.deadLettered += batch.deadLetters.length;
@@ -242,7 +247,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     await retry(() => fence.prepare(messages), outageRetry('offset check'));
     const ids = deps.schemas.unresolved(values(messages));
     if (ids.length > 0) await retry(() => deps.schemas.load(ids), outageRetry('schema lookup'));
-    recovered();
+    recovered('offset check', 'schema lookup');
     totals.received += messages.length;
     for (const m of messages) append(m);
     if (current.rows >= settings.batchMaxRows || current.bytes >= settings.batchMaxBytes || current.deadLetters.length >= settings.batchMaxRows) cut();
@@ -300,7 +305,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
 
     checkReady() {
       if (!consumer) throw new Error('not consuming');
-      if (failing) throw new Error('inserts are failing; retrying');
+      if (failing.size > 0) throw new Error(`inserts are failing; retrying (${[...failing].join(', ')})`);
     },
   };
 }

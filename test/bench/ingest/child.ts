@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { commonOptions, createLogger, loadConfig, RowBinaryWriter, HEADER_BYTES } from '../../../services/common/index.js';
-import { createIngestService, ingestOptions, tableSpec } from '../../../services/ingest/index.js';
+import { ingestOptions, tableSpec } from '../../../services/ingest/index.js';
+import { SERVICES } from '../../../services/cli/services.js';
 import { compileTranscoder } from '../../../services/ingest/avro/transcoder.js';
 import { startRuntime } from '../../../services/cli/runtime.js';
 import { avroSchema } from '../../../schemas/index.js';
@@ -49,23 +50,9 @@ async function main(): Promise<void> {
   const config = loadConfig(commonOptions, process.env);
   const settings = loadConfig(ingestOptions, process.env);
   const runtime = await startRuntime(config, createLogger({ service: 'bench-ingest', level: config.logLevel }));
-  const ingest = createIngestService({
-    bus: runtime.busFor(settings.ingestKafkaClient),
-    clickhouse: runtime.clickhouse,
-    schemas: runtime.schemas,
-    codec: runtime.codec,
-    logger: runtime.logger,
-    metrics: runtime.metrics,
-    settings: {
-      groupId: settings.ingestGroupId,
-      topics: ['features'],
-      topicPrefix: config.topicPrefix,
-      batchMaxRows: settings.ingestBatchMaxRows,
-      batchMaxBytes: settings.ingestBatchMaxBytes,
-      batchMaxWaitMs: settings.ingestBatchMaxWaitMs,
-      retryMaxDelayMs: settings.ingestRetryMaxDelayMs,
-      shutdownTimeoutMs: settings.ingestShutdownTimeoutMs,
-    },
+  const ingest = SERVICES.ingest.build(runtime, process.env, (err) => {
+    console.error(err);
+    process.exit(1);
   });
   await ingest.start();
   send({ type: 'ready', schemaRegistryUrl: runtime.schemaRegistryUrl });
