@@ -1,0 +1,338 @@
+import { createHmac } from 'node:crypto';
+import {
+  ConfigError,
+  DriftloopError,
+  ShutdownError,
+  ValidationError,
+  counter,
+  errorMessage,
+  gauge,
+  retry,
+  safeEqual,
+  sleep,
+  systemClock,
+  type Clock,
+  type Logger,
+  type Registry,
+} from '../../common/index.js';
+import { labelsFingerprint, labelsGroupKey } from './fingerprint.js';
+
+/** One alert driftloop raises, e.g. "model churn drifted" or "canary rolled back". */
+export interface OutboundAlert {
+  /** Sent as `Idempotency-Key`, the same on every retry of every webhook, so receivers can drop repeats. */
+  idempotencyKey: string;
+  status: 'firing' | 'resolved';
+  /** Must include `alertname` and `model`; they identify the alert (its fingerprint and groupKey). */
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: Date | number;
+  /** Omitted while firing: Alertmanager's zero time is sent instead. */
+  endsAt?: Date | number;
+  /** Link back to what raised it. @default externalUrl */
+  generatorURL?: string;
+}
+
+export interface AlertWebhook {
+  url: string;
+  /** Signs each delivery: `X-Driftloop-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`. */
+  hmacSecret?: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  bearerToken?: string;
+}
+
+export interface AlertSenderOptions {
+  webhooks: AlertWebhook[];
+  logger: Logger;
+  registry: Registry;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Backoff for 429, 5xx, timeouts and network errors (common `retry`, with jitter). */
+  retry?: {
+    /** @default 5 */
+    retries?: number;
+    /** @default 500 */
+    initialDelayMs?: number;
+    /** @default 30_000 */
+    maxDelayMs?: number;
+  };
+  /** Deliveries waiting per webhook; past it the oldest is dropped. @default 1000 */
+  queueLimit?: number;
+  /** One attempt's limit. @default 5000 */
+  timeoutMs?: number;
+  /** How long close() lets the queues drain before it abandons what is left. @default 10_000 */
+  closeTimeoutMs?: number;
+  /** Sent as the payload's `externalURL`. @default '' */
+  externalUrl?: string;
+}
+
+export interface AlertSender {
+  /** Queues the alert for every webhook and returns at once; throws ValidationError for a malformed alert. */
+  send(alert: OutboundAlert): void;
+  /** Resolves once every queue is empty and no delivery is in flight. */
+  flush(): Promise<void>;
+  /** Flushes for at most closeTimeoutMs, then abandons the rest (counted as dropped) and stops. */
+  close(): Promise<void>;
+}
+
+/** Alertmanager's webhook payload, version "4", carrying one alert. */
+export interface AlertmanagerWebhookPayload {
+  version: '4';
+  groupKey: string;
+  truncatedAlerts: number;
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  alerts: Array<{
+    status: 'firing' | 'resolved';
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+    generatorURL: string;
+    fingerprint: string;
+  }>;
+}
+
+interface Delivery {
+  idempotencyKey: string;
+  body: string;
+  model: string;
+}
+
+interface Target {
+  readonly webhook: AlertWebhook;
+  /** What logs may show: host only, never path, query or credentials. */
+  readonly host: string;
+  readonly queue: Delivery[];
+  working: boolean;
+}
+
+/** Alertmanager's "not ended yet". */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+const SIGNATURE_PREFIX = 'sha256=';
+
+/** `sha256=<hex>` over `timestamp + "." + body`, as driftloop signs outbound alerts. */
+export function signDriftloopPayload(secret: string, timestamp: string, body: string | Buffer): string {
+  return SIGNATURE_PREFIX + createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+}
+
+/**
+ * For receivers of driftloop's alerts: true when `header` (X-Driftloop-Signature)
+ * is the HMAC of `timestamp` (X-Driftloop-Timestamp, Unix ms) and the raw
+ * `body`, and the timestamp is within `maxSkewMs` of `now`. Compares in
+ * constant time. Pass `maxSkewMs: Infinity` to skip the freshness check.
+ */
+export function verifyDriftloopSignature(
+  secret: string,
+  timestamp: string,
+  body: string | Buffer,
+  header: string,
+  options: { now?: number; maxSkewMs?: number } = {},
+): boolean {
+  const { now = Date.now(), maxSkewMs = 300_000 } = options;
+  if (!secret || !/^\d{1,16}$/.test(timestamp) || !header.startsWith(SIGNATURE_PREFIX)) return false;
+  if (Math.abs(now - Number(timestamp)) > maxSkewMs) return false;
+  return safeEqual(header.toLowerCase(), signDriftloopPayload(secret, timestamp, body));
+}
+
+/** The Alertmanager v4 payload for one alert; its groupKey and fingerprint come from the labels alone. */
+export function toAlertmanagerPayload(alert: OutboundAlert, externalUrl = ''): AlertmanagerWebhookPayload {
+  const iso = (t: Date | number): string => new Date(t).toISOString();
+  return {
+    version: '4',
+    groupKey: labelsGroupKey(alert.labels),
+    truncatedAlerts: 0,
+    status: alert.status,
+    receiver: 'driftloop',
+    groupLabels: { ...alert.labels },
+    commonLabels: { ...alert.labels },
+    commonAnnotations: { ...alert.annotations },
+    externalURL: externalUrl,
+    alerts: [
+      {
+        status: alert.status,
+        labels: { ...alert.labels },
+        annotations: { ...alert.annotations },
+        startsAt: iso(alert.startsAt),
+        endsAt: alert.endsAt === undefined ? ZERO_TIME : iso(alert.endsAt),
+        generatorURL: alert.generatorURL ?? externalUrl,
+        fingerprint: labelsFingerprint(alert.labels),
+      },
+    ],
+  };
+}
+
+function validateAlert(alert: OutboundAlert): void {
+  if (!alert.idempotencyKey) throw new ValidationError('/idempotencyKey', 'must be a non-empty string');
+  if (alert.status !== 'firing' && alert.status !== 'resolved') throw new ValidationError('/status', "must be 'firing' or 'resolved'");
+  for (const name of ['alertname', 'model']) {
+    if (!alert.labels?.[name]) throw new ValidationError(`/labels/${name}`, 'is required');
+  }
+  for (const [key, value] of [['startsAt', alert.startsAt], ['endsAt', alert.endsAt]] as const) {
+    if (value !== undefined && Number.isNaN(new Date(value).getTime())) throw new ValidationError(`/${key}`, 'must be a Date or Unix ms');
+  }
+}
+
+function resolveOptions(options: AlertSenderOptions) {
+  const { queueLimit = 1000, timeoutMs = 5000, closeTimeoutMs = 10_000, externalUrl = '', clock = systemClock } = options;
+  const retryOptions = { retries: 5, initialDelayMs: 500, maxDelayMs: 30_000, ...options.retry };
+  const positive = (key: string, value: number, integer = true): void => {
+    if (!(value > 0) || (integer && !Number.isInteger(value))) throw new ConfigError(`alerts.${key}`, `must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  };
+  positive('queueLimit', queueLimit);
+  positive('timeoutMs', timeoutMs);
+  positive('closeTimeoutMs', closeTimeoutMs);
+  positive('retry.initialDelayMs', retryOptions.initialDelayMs, false);
+  positive('retry.maxDelayMs', retryOptions.maxDelayMs, false);
+  if (!(retryOptions.retries >= 0)) throw new ConfigError('alerts.retry.retries', `must be 0 or more, got ${retryOptions.retries}`);
+  const targets = options.webhooks.map((webhook, i): Target => {
+    let url: URL;
+    try {
+      url = new URL(webhook.url);
+    } catch {
+      throw new ConfigError(`alerts.webhooks[${i}].url`, 'is not a URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`alerts.webhooks[${i}].url`, `must be http or https, got ${url.protocol}`);
+    return { webhook: Object.freeze({ ...webhook }), host: url.host, queue: [], working: false };
+  });
+  return { queueLimit, timeoutMs, closeTimeoutMs, externalUrl, clock, retryOptions: Object.freeze(retryOptions), targets };
+}
+
+/** A webhook's answer or a transport failure, retriable when another attempt may succeed. */
+function deliveryError(message: string, retriable: boolean, cause?: unknown): DriftloopError {
+  return new DriftloopError('DL_ALERT_DELIVERY', message, 502, retriable, cause === undefined ? {} : { cause });
+}
+
+/**
+ * Sends driftloop's alerts to webhooks as Alertmanager v4 payloads, one alert
+ * per payload, signed and retried. send() only queues: each webhook has its
+ * own queue and worker, so a slow or dead receiver delays no other.
+ */
+export function createAlertSender(options: AlertSenderOptions): AlertSender {
+  const settings = resolveOptions(options);
+  const { targets, queueLimit, timeoutMs, externalUrl, clock, retryOptions } = settings;
+  const logger = options.logger.child({ component: 'drift-alerts' });
+  const sent = counter(options.registry, 'driftloop_drift_alerts_sent_total', 'Outbound alert deliveries by outcome (one per alert and webhook)', ['outcome']);
+  const retries = counter(options.registry, 'driftloop_drift_alert_retries_total', 'Outbound alert delivery attempts that were retried');
+  const queued = gauge(options.registry, 'driftloop_drift_alerts_queued', 'Outbound alert deliveries waiting, all webhooks together');
+  const stopping = new AbortController();
+  let closed = false;
+  let idleWaiters: Array<() => void> = [];
+
+  const pending = (): number => targets.reduce((n, t) => n + t.queue.length, 0);
+  const idle = (): boolean => targets.every((t) => !t.working && t.queue.length === 0);
+  const notifyIfIdle = (): void => {
+    if (!idle()) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
+
+  const attempt = async (target: Target, delivery: Delivery): Promise<void> => {
+    const timestamp = String(clock.now());
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'idempotency-key': delivery.idempotencyKey,
+      'x-driftloop-timestamp': timestamp,
+    };
+    const { hmacSecret, bearerToken } = target.webhook;
+    if (hmacSecret) headers['x-driftloop-signature'] = signDriftloopPayload(hmacSecret, timestamp, delivery.body);
+    if (bearerToken) headers.authorization = `Bearer ${bearerToken}`;
+    let response: Response;
+    try {
+      response = await fetch(target.webhook.url, {
+        method: 'POST',
+        headers,
+        body: delivery.body,
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
+        // A redirect is answered as the 3xx it is: a permanent misconfiguration, not retried.
+        redirect: 'manual',
+      });
+    } catch (err) {
+      if (stopping.signal.aborted) throw new ShutdownError('alert sender closed before the delivery finished');
+      // fetch reports refused connections, resets and DNS failures as TypeError, and its
+      // timeout as a TimeoutError: both are the network's fault, so worth another try.
+      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : errorMessage((err as Error).cause ?? err);
+      throw deliveryError(`${target.host}: ${reason}`, true, err);
+    }
+    // The body is not read; cancelling frees the connection.
+    await response.body?.cancel().catch(() => {});
+    if (response.ok) return;
+    const retriable = response.status === 429 || response.status >= 500;
+    throw deliveryError(`${target.host} answered ${response.status}`, retriable);
+  };
+
+  const deliver = async (target: Target, delivery: Delivery): Promise<void> => {
+    const log = logger.child({ host: target.host, model: delivery.model, idempotency_key: delivery.idempotencyKey });
+    try {
+      await retry(() => attempt(target, delivery), {
+        ...retryOptions,
+        signal: stopping.signal,
+        onRetry: (err, n, delayMs) => {
+          retries.inc();
+          log.warn({ attempt: n, delay_ms: delayMs, reason: errorMessage(err) }, 'alert delivery failed; retrying');
+        },
+      });
+      sent.inc({ outcome: 'delivered' });
+    } catch (err) {
+      sent.inc({ outcome: stopping.signal.aborted ? 'dropped' : 'failed' });
+      log.error({ reason: errorMessage(err) }, stopping.signal.aborted ? 'alert delivery abandoned at close' : 'alert delivery failed');
+    }
+  };
+
+  const work = async (target: Target): Promise<void> => {
+    for (let delivery = target.queue.shift(); delivery; delivery = target.queue.shift()) {
+      queued.dec();
+      if (stopping.signal.aborted) {
+        sent.inc({ outcome: 'dropped' });
+        continue;
+      }
+      await deliver(target, delivery);
+    }
+    target.working = false;
+    notifyIfIdle();
+  };
+
+  const flush = (): Promise<void> => (idle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
+
+  return {
+    send(alert) {
+      validateAlert(alert);
+      if (closed) {
+        sent.inc({ outcome: 'dropped' }, targets.length);
+        logger.warn({ model: alert.labels.model, idempotency_key: alert.idempotencyKey }, 'alert sender is closed; alert dropped');
+        return;
+      }
+      const body = JSON.stringify(toAlertmanagerPayload(alert, externalUrl));
+      for (const target of targets) {
+        target.queue.push({ idempotencyKey: alert.idempotencyKey, body, model: alert.labels.model as string });
+        queued.inc();
+        if (target.queue.length > queueLimit) {
+          const dropped = target.queue.shift() as Delivery;
+          queued.dec();
+          sent.inc({ outcome: 'dropped' });
+          logger.warn({ host: target.host, model: dropped.model, idempotency_key: dropped.idempotencyKey, queue_limit: queueLimit }, 'alert queue full; oldest alert dropped');
+        }
+        if (!target.working) {
+          target.working = true;
+          void work(target);
+        }
+      }
+    },
+    flush,
+    async close() {
+      if (closed) return flush();
+      closed = true;
+      const bound = new AbortController();
+      const drained = await Promise.race([flush().then(() => true), sleep(settings.closeTimeoutMs, bound.signal).then(() => false, () => true)]);
+      bound.abort();
+      if (drained) return;
+      logger.warn({ pending: pending() }, 'alert queues did not drain before close; abandoning the rest');
+      stopping.abort(new ShutdownError('alert sender closed'));
+      await flush();
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import type { ClickHouse, Clock } from '../common/index.js';
+import { systemClock } from '../common/index.js';
+import type { CategoricalProfile, NumericProfile, ReferenceProfile } from './profile.js';
+import { distributionParams } from './sql/distribution.js';
+import { numericBucketParams, numericBucketsSql, scoreBucketsSql, type WindowRow } from './sql/window-query.js';
+import { computeWindow } from './window-stats.js';
+import { statisticKey, windowStatistics } from './statistics.js';
+
+export interface ReferenceRange {
+  model: string;
+  modelVersion: string;
+  /** Inclusive, ms. */
+  from: number;
+  /** Exclusive, ms. */
+  to: number;
+  /** Fine quantile grid size K (levels i/K). @default 1000 */
+  gridSize?: number;
+  /** Categories kept per feature, most frequent first. @default 1000 */
+  maxCategories?: number;
+  /** Reference chunks the adaptive thresholds are measured on; 0 skips them. @default 10 */
+  adaptiveChunks?: number;
+  /** Floor of the adaptive-threshold noise estimate (stat chunks can be identical). @default 1e-6 */
+  epsilon?: number;
+}
+
+const RANGE = `model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+
+/**
+ * Builds the reference profile of a model version from a time range of its
+ * ingested features and predictions, all in ClickHouse: quantile grids
+ * (quantileExact semantics: element floor(level * n) of the sorted values),
+ * moments, category counts, the champion's score and class distribution,
+ * reference performance where labels exist, and adaptive thresholds.
+ */
+export async function buildReferenceProfile(clickhouse: ClickHouse, range: ReferenceRange, clock: Clock = systemClock): Promise<ReferenceProfile> {
+  const K = range.gridSize ?? 1000;
+  const params = { model: range.model, from: range.from, to: range.to, K, maxCategories: range.maxCategories ?? 1000 };
+  const [{ rows }] = (await clickhouse.query<{ rows: string }>(`SELECT count() AS rows FROM {db:Identifier}.features WHERE ${RANGE}`, params)) as [{ rows: string }];
+  const total = Number(rows);
+
+  const numericRows = await clickhouse.query<QuantileRow & { feature: string }>(
+    `SELECT k AS feature, ${QUANTILES} FROM {db:Identifier}.features ARRAY JOIN mapKeys(numeric) AS k, mapValues(numeric) AS v
+     WHERE ${RANGE} AND NOT isNaN(v) GROUP BY k ORDER BY k`,
+    params,
+  );
+  const numeric = numericRows.map((r) => numericProfile(r.feature, r, total));
+  if (numeric.length > 0) await fillFineCounts(clickhouse, numeric, 'nf', numericBucketsSql(numeric.length, RANGE), numericBucketParams(numeric), params);
+
+  const categoryRows = await clickhouse.query<{ feature: string; categories: string[]; counts: string[]; present: string }>(
+    `SELECT k AS feature, groupArray({maxCategories:UInt32})(val) AS categories, groupArray({maxCategories:UInt32})(c) AS counts, sum(c) AS present
+     FROM (SELECT k, val, count() AS c FROM {db:Identifier}.features ARRAY JOIN mapKeys(categorical) AS k, mapValues(categorical) AS val WHERE ${RANGE} GROUP BY k, val ORDER BY k, c DESC, val)
+     GROUP BY k ORDER BY k`,
+    params,
+  );
+  const categorical = categoryRows.map((r) => categoricalProfile(r.feature, r, total));
+
+  // The serving model's outputs; other variants are what is being compared.
+  const champion = `${RANGE} AND variant = 'champion'`;
+  const [scoreRow] = await clickhouse.query<QuantileRow & { rows: string }>(
+    `SELECT count() AS rows, ${QUANTILES} FROM (SELECT score AS v FROM {db:Identifier}.predictions WHERE ${champion} AND score IS NOT NULL AND NOT isNaN(score)) HAVING count() > 0`,
+    params,
+  );
+  const score = scoreRow ? numericProfile('score', scoreRow, Number(scoreRow.rows)) : null;
+  if (score) await fillFineCounts(clickhouse, [score], 'ps', scoreBucketsSql('1', champion), distributionParams([score], 'ps'), params);
+
+  const [classRow] = await clickhouse.query<{ categories: string[]; counts: string[]; present: string; positive: string; scored: string }>(
+    `SELECT groupArray({maxCategories:UInt32})(prediction) AS categories, groupArray({maxCategories:UInt32})(c) AS counts, sum(c) AS present,
+            argMax(prediction, mean_score) AS positive, sum(scored) AS scored
+     FROM (SELECT prediction, count() AS c, avgIf(score, score IS NOT NULL) AS mean_score, countIf(score IS NOT NULL) AS scored
+           FROM {db:Identifier}.predictions WHERE ${champion} GROUP BY prediction ORDER BY c DESC, prediction)
+     HAVING count() > 0`,
+    params,
+  );
+  const classes = classRow ? categoricalProfile('class', classRow, Number(classRow.present)) : null;
+
+  const builtAt = clock.now();
+  const source = `range:${new Date(range.from).toISOString()}..${new Date(range.to).toISOString()}`;
+  const profile: ReferenceProfile = {
+    model: range.model,
+    modelVersion: range.modelVersion,
+    profileId: `prof-${createHash('sha256').update(`${range.model}\n${range.modelVersion}\n${source}\n${K}`).digest('hex').slice(0, 16)}`,
+    builtAt,
+    source,
+    monitorFrom: range.to,
+    numeric,
+    categorical,
+    score,
+    classes,
+    // A class whose predictions carry the highest mean score is what the score is the probability of.
+    positiveLabel: classRow && Number(classRow.scored) > 0 && classes && classes.categories.length === 2 ? classRow.positive : null,
+    performance: null,
+    adaptive: {},
+  };
+  profile.performance = await referencePerformance(clickhouse, profile, range);
+  profile.adaptive = await adaptiveThresholds(clickhouse, profile, range);
+  return profile;
+}
+
+interface QuantileRow {
+  present: string;
+  mean: number;
+  std: number;
+  grid: number[];
+  deciles: number[];
+}
+
+// quantileExact semantics without literal levels: element floor(i / K * n) of the sorted values.
+const QUANTILES = `count() AS present, avg(v) AS mean, stddevPop(v) AS std,
+  arraySort(groupArray(v)) AS sorted,
+  arrayDistinct(arrayMap(i -> sorted[least(toUInt64(floor(i / {K:UInt32} * length(sorted))), length(sorted) - 1) + 1], range(0, {K:UInt32} + 1))) AS grid,
+  arrayDistinct(arrayMap(i -> sorted[least(toUInt64(floor(i / 10 * length(sorted))), length(sorted) - 1) + 1], range(1, 10))) AS deciles`;
+
+function numericProfile(feature: string, r: QuantileRow, rows: number): NumericProfile {
+  const present = Number(r.present);
+  return {
+    feature,
+    rows,
+    present,
+    mean: r.mean,
+    std: r.std,
+    min: r.grid[0]!,
+    max: r.grid[r.grid.length - 1]!,
+    nullRate: rows > 0 ? (rows - present) / rows : 0,
+    grid: r.grid,
+    fineCounts: [],
+    deciles: r.deciles,
+  };
+}
+
+function categoricalProfile(feature: string, r: { categories: string[]; counts: string[]; present: string }, rows: number): CategoricalProfile {
+  const present = Number(r.present);
+  return { feature, rows, present, nullRate: rows > 0 ? Math.max(0, rows - present) / rows : 0, categories: r.categories, counts: r.counts.map(Number) };
+}
+
+/** Counts the reference rows per fine bucket with the same bucketing a window uses. */
+async function fillFineCounts(
+  clickhouse: ClickHouse,
+  profiles: NumericProfile[],
+  prefix: 'nf' | 'ps',
+  buckets: string,
+  bucketParams: Record<string, unknown>,
+  params: Record<string, unknown>,
+): Promise<void> {
+  const rows = await clickhouse.query<{ fi: number; counts: string[] }>(
+    `SELECT fi, arrayMap(g -> m[reinterpretAsUInt64(g)], {${prefix}_ext:Array(Array(Float64))}[fi]) AS counts
+     FROM (SELECT fi, mapFromArrays(groupArray(reinterpretAsUInt64(b)), groupArray(c)) AS m FROM (SELECT fi, b, count() AS c FROM (${buckets}) GROUP BY fi, b) GROUP BY fi)`,
+    { ...bucketParams, ...params },
+  );
+  for (const r of rows) profiles[r.fi - 1]!.fineCounts = r.counts.map(Number);
+}
+
+async function referencePerformance(clickhouse: ClickHouse, profile: ReferenceProfile, range: ReferenceRange): Promise<ReferenceProfile['performance']> {
+  if (profile.positiveLabel === null) return null;
+  const rows = await computeWindow(clickhouse, { ...profile, numeric: [], categorical: [], score: null, classes: null }, { model: range.model, start: range.from, end: range.to }, { epsilon: 1e-4 });
+  const perf = rows.find((r) => r.section === 'performance' && r.variant === 'champion');
+  if (!perf || perf.present === 0) return null;
+  const finite = (x: number | undefined): number | null => (x === undefined || Number.isNaN(x) ? null : x);
+  return { labeled: perf.present, accuracy: perf.stats.accuracy!, errorRate: perf.stats.error_rate!, logLoss: finite(perf.stats.log_loss), auc: finite(perf.stats.auc) };
+}
+
+/**
+ * Mean + 3 sigma of each statistic over `adaptiveChunks` equal slices of the
+ * reference range, each compared with the whole reference: how much the
+ * statistic moves when nothing changed.
+ */
+async function adaptiveThresholds(clickhouse: ClickHouse, profile: ReferenceProfile, range: ReferenceRange): Promise<Record<string, number>> {
+  const chunks = range.adaptiveChunks ?? 10;
+  if (chunks < 2) return {};
+  const samples = new Map<string, number[]>();
+  const width = (range.to - range.from) / chunks;
+  for (let c = 0; c < chunks; c++) {
+    const bounds = { model: range.model, start: Math.round(range.from + c * width), end: Math.round(range.from + (c + 1) * width) };
+    const rows: WindowRow[] = await computeWindow(clickhouse, { ...profile, positiveLabel: null }, bounds, { epsilon: 1e-4 });
+    for (const s of windowStatistics(rows, profile)) {
+      if (!Number.isFinite(s.value)) continue;
+      const key = statisticKey(s);
+      samples.set(key, [...(samples.get(key) ?? []), s.value]);
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [key, values] of samples) {
+    if (values.length < 2) continue;
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+    out[key] = mean + 3 * Math.max(sd, range.epsilon ?? 1e-6);
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+import type { NumericProfile, ReferenceProfile } from '../profile.js';
+import { bucketExpression, distributionParams, distributionSql } from './distribution.js';
+import { categoricalParams, categoricalSql } from './categorical.js';
+
+/** Prediction variants, in the order their reference index (1-based) follows. */
+export const VARIANTS = ['champion', 'canary', 'shadow', 'external'] as const;
+
+/** One row of the window query: a section's statistics for one feature or variant. */
+export interface WindowRow {
+  section: 'window' | 'numeric' | 'categorical' | 'score' | 'class' | 'performance';
+  key: string;
+  variant: string;
+  present: number;
+  stats: Record<string, number>;
+}
+
+export interface WindowBounds {
+  model: string;
+  /** Inclusive, ms. */
+  start: number;
+  /** Exclusive, ms. */
+  end: number;
+}
+
+/**
+ * The drift statistics of one window of one model against its reference, as
+ * one ClickHouse query: a UNION ALL of the sections the profile has
+ * (numeric features, categorical features, prediction scores and classes per
+ * variant, performance per variant where labels arrived). Every value is a
+ * parameter; the text depends only on how many features the profile has.
+ */
+export function windowQuery(profile: ReferenceProfile, bounds: WindowBounds, options: { epsilon: number }): { sql: string; params: Record<string, unknown> } {
+  const inWindow = (alias = '') => `${alias}model = {model:String} AND ${alias}ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ${alias}ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')`;
+  const params: Record<string, unknown> = { model: bounds.model, start: bounds.start, end: bounds.end, epsilon: options.epsilon };
+  const sections = [`SELECT 'window' AS section, '' AS key, '' AS variant, toFloat64(count()) AS present, map() :: Map(String, Float64) AS stats FROM {db:Identifier}.features WHERE ${inWindow()}`];
+
+  if (profile.numeric.length > 0) {
+    Object.assign(params, numericBucketParams(profile.numeric));
+    sections.push(`SELECT 'numeric', {nf_names:Array(String)}[fi], '', toFloat64(present), ${numericStats} FROM (${distributionSql(numericBucketsSql(profile.numeric.length, inWindow()), 'nf')})`);
+  }
+
+  if (profile.categorical.length > 0) {
+    params.cf_names = profile.categorical.map((f) => f.feature);
+    Object.assign(params, categoricalParams(profile.categorical, 'cf'));
+    const source = `SELECT indexOf({cf_names:Array(String)}, k) AS fi, val, count() AS c FROM {db:Identifier}.features ARRAY JOIN mapKeys(categorical) AS k, mapValues(categorical) AS val WHERE ${inWindow()} AND fi > 0 GROUP BY fi, val`;
+    sections.push(`SELECT 'categorical', {cf_names:Array(String)}[fi], '', toFloat64(present), ${categoricalStats} FROM (${categoricalSql(source, 'cf')})`);
+  }
+
+  const variants = `indexOf(['${VARIANTS.join("','")}'], variant)`;
+  if (profile.score) {
+    // Every variant is compared with the one reference score distribution.
+    Object.assign(params, distributionParams(VARIANTS.map(() => profile.score!), 'ps'));
+    sections.push(`SELECT 'score', 'score', ['${VARIANTS.join("','")}'][fi], toFloat64(present), ${numericStats} FROM (${distributionSql(scoreBucketsSql(`${variants}`, inWindow()), 'ps')})`);
+  }
+  if (profile.classes) {
+    Object.assign(params, categoricalParams(VARIANTS.map(() => profile.classes!), 'pc'));
+    const source = `SELECT ${variants} AS fi, prediction AS val, count() AS c FROM {db:Identifier}.predictions WHERE ${inWindow()} AND fi > 0 GROUP BY fi, val`;
+    sections.push(`SELECT 'class', 'class', ['${VARIANTS.join("','")}'][fi], toFloat64(present), ${categoricalStats} FROM (${categoricalSql(source, 'pc')})`);
+  }
+  if (profile.positiveLabel !== null) {
+    params.positive = profile.positiveLabel;
+    // Labels arrive after their predictions; a label counts once (the first one ingested).
+    sections.push(`
+SELECT 'performance', '', p.variant, toFloat64(count()),
+  map('accuracy', avg(p.prediction = l.label),
+      'error_rate', 1 - avg(p.prediction = l.label),
+      'log_loss', avgIf(-if(l.label = {positive:String}, log(greatest(least(p.score, 1 - 1e-15), 1e-15)), log(greatest(least(1 - p.score, 1 - 1e-15), 1e-15))), p.score IS NOT NULL),
+      'auc', if(countIf(p.score IS NOT NULL AND l.label = {positive:String}) > 0 AND countIf(p.score IS NOT NULL AND l.label != {positive:String}) > 0,
+                arrayAUC(groupArrayIf(assumeNotNull(p.score), p.score IS NOT NULL), groupArrayIf(toUInt8(l.label = {positive:String}), p.score IS NOT NULL)), nan))
+FROM {db:Identifier}.predictions AS p
+INNER JOIN (SELECT event_id, argMin(label, ingested_at) AS label FROM {db:Identifier}.labels WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') GROUP BY event_id) AS l ON p.event_id = l.event_id
+WHERE ${inWindow('p.')}
+GROUP BY p.variant`);
+  }
+  return { sql: sections.join('\nUNION ALL\n'), params };
+}
+
+/**
+ * One row per present numeric feature value of the rows matching `where`:
+ * (fi, v, b). The map is read once per row, each feature's value picked by
+ * name (an absent key or NaN is missing), then fanned out by ARRAY JOIN.
+ */
+export function numericBucketsSql(features: number, where: string): string {
+  const idx = Array.from({ length: features }, (_, i) => i + 1);
+  const values = idx.map((i) => `ifNull(arrayElementOrNull(numeric, {nf_k${i}:String}), nan) AS v${i}`).join(', ');
+  const tuples = idx.map((i) => `(${i}, v${i}, ${bucketExpression(`v${i}`, i, 'nf')})`).join(', ');
+  return `SELECT t.1 AS fi, t.2 AS v, t.3 AS b FROM (SELECT ${values} FROM {db:Identifier}.features WHERE ${where}) ARRAY JOIN [${tuples}] AS t WHERE NOT isNaN(t.2)`;
+}
+
+export function numericBucketParams(features: readonly NumericProfile[]): Record<string, unknown> {
+  const params = distributionParams(features, 'nf');
+  features.forEach((f, i) => (params[`nf_k${i + 1}`] = f.feature));
+  params.nf_names = features.map((f) => f.feature);
+  return params;
+}
+
+/** (fi, v, b) for every scored prediction matching `where`; `fi` from the `index` expression. */
+export function scoreBucketsSql(index: string, where: string): string {
+  return `SELECT ${index} AS fi, assumeNotNull(score) AS v, ${bucketExpression('v', 1, 'ps')} AS b FROM {db:Identifier}.predictions WHERE ${where} AND fi > 0 AND score IS NOT NULL AND NOT isNaN(score)`;
+}
+
+const numericStats = `map('psi', psi, 'js', js, 'ks', ks, 'ks_bound', ks_bound, 'wasserstein', wasserstein, 'wasserstein_raw', wasserstein_raw, 'wasserstein_bound', wasserstein_bound,
+  'mean', mean, 'std', std, 'mean_shift', mean_shift, 'std_ratio', std_ratio, 'out_of_range', out_of_range, 'ref_present', ref_present)`;
+const categoricalStats = `map('psi', psi, 'js', js, 'chi2', chi2, 'dof', dof, 'unseen', unseen, 'ref_present', ref_present)`;

@@ -1,0 +1,66 @@
+import type { ClickHouse } from '../../services/common/index.js';
+
+/** Seeded PRNG (mulberry32): the same data on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box-Muller) from `random`. */
+export function normal(random: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+export interface FeatureRow {
+  event_id: string;
+  ts: number;
+  numeric: Record<string, number>;
+  categorical: Record<string, string>;
+}
+
+export interface PredictionRow {
+  event_id: string;
+  ts: number;
+  variant: string;
+  prediction: string;
+  score: number | null;
+}
+
+const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+/** Writes rows straight into the ingest tables, as the ingest service would have. */
+export async function insertFeatures(ch: ClickHouse, model: string, rows: readonly FeatureRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 50_000) {
+    await ch.insertObjects(
+      'features',
+      rows.slice(i, i + 50_000).map((r, j) => ({
+        model,
+        ts: stamp(r.ts),
+        event_id: r.event_id,
+        entity_id: '',
+        numeric: r.numeric,
+        categorical: r.categorical,
+        _topic: 'test',
+        _partition: 0,
+        _offset: i + j,
+      })),
+    );
+  }
+}
+
+export async function insertPredictions(ch: ClickHouse, model: string, rows: readonly PredictionRow[]): Promise<void> {
+  await ch.insertObjects(
+    'predictions',
+    rows.map((r, i) => ({ model, model_version: 'v1', variant: r.variant, ts: stamp(r.ts), event_id: r.event_id, entity_id: '', prediction: r.prediction, score: r.score, latency_ms: null, _topic: 'test', _partition: 0, _offset: i })),
+  );
+}
+
+export async function insertLabels(ch: ClickHouse, model: string, rows: readonly { event_id: string; ts: number; label: string }[]): Promise<void> {
+  await ch.insertObjects('labels', rows.map((r, i) => ({ model, ts: stamp(r.ts), event_id: r.event_id, label: r.label, _topic: 'test', _partition: 0, _offset: i })));
+}
