@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.drift_reports
     dataset_drift  Bool,
     drift_share    Float64,
     decision       LowCardinality(String),
+    streak         UInt32,
     run_id         Nullable(String),
     reasons        Array(String),
     report         String

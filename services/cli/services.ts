@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../common/index.js';
+import { loadConfig, type Logger, type Registry } from '../common/index.js';
 import { createIngestService, ingestOptions, registerIngestRoutes, type IngestService } from '../ingest/index.js';
+import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, driftOptions, mergePolicy, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
 import type { CommonConfig, Runtime } from './runtime.js';
 
 /** A service as the process runner sees it. */
@@ -11,11 +12,19 @@ export interface RunnableService {
   checkReady?(): void;
 }
 
+/** What a service's routes get: the common config, its environment (for its own options) and the shared logger and metrics. */
+export interface RouteContext {
+  config: CommonConfig;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  metrics: Registry;
+}
+
 interface ServiceDefinition<S extends RunnableService> {
   /** Builds the service from the shared runtime and its own options, read from `env`. */
   build(runtime: Runtime, env: NodeJS.ProcessEnv, onFatal: (err: Error) => void): S;
   /** Adds its HTTP API to the shared server, which freezes routes when it starts listening, so before the service exists. */
-  routes?(app: FastifyInstance, config: CommonConfig, service: () => S | undefined): Promise<void>;
+  routes?(app: FastifyInstance, context: RouteContext, service: () => S | undefined): Promise<void>;
 }
 
 const ingest: ServiceDefinition<IngestService> = {
@@ -42,11 +51,67 @@ const ingest: ServiceDefinition<IngestService> = {
       },
     });
   },
-  routes: (app, config, service) => registerIngestRoutes(app, { ingest: service, adminToken: config.adminToken }),
+  routes: (app, { config }, service) => registerIngestRoutes(app, { ingest: service, adminToken: config.adminToken }),
+};
+
+const drift: ServiceDefinition<DriftMonitor> = {
+  build(runtime, env) {
+    const c = loadConfig(driftOptions, env);
+    const defaultPolicy = mergePolicy(
+      DEFAULT_POLICY,
+      {
+        mode: c.driftThresholdMode,
+        windowMs: c.driftWindowMs,
+        windowRows: c.driftWindowRows,
+        minWindowRows: c.driftMinWindowRows,
+        driftShare: c.driftShareThreshold,
+        consecutiveWindows: c.driftConsecutiveWindows,
+        cooldownMs: c.driftCooldownMs,
+        maxAccuracyDrop: c.driftMaxAccuracyDrop,
+        scheduleIntervalMs: c.driftScheduleIntervalMs,
+      },
+      'DRIFT_*',
+    );
+    const alerts = c.driftAlertWebhooks.length
+      ? createAlertSender({
+          webhooks: c.driftAlertWebhooks.map((url) => ({ url, hmacSecret: c.driftAlertHmacSecret || undefined, bearerToken: c.driftAlertBearerToken || undefined })),
+          logger: runtime.logger,
+          registry: runtime.metrics,
+        })
+      : undefined;
+    return createDriftMonitor({
+      bus: runtime.bus,
+      clickhouse: runtime.clickhouse,
+      codec: runtime.codec,
+      logger: runtime.logger,
+      metrics: runtime.metrics,
+      alerts,
+      settings: {
+        topicPrefix: runtime.config.topicPrefix,
+        groupId: c.driftGroupId,
+        pollIntervalMs: c.driftPollIntervalMs,
+        latenessMs: c.driftLatenessMs,
+        epsilon: c.driftPsiEpsilon,
+        openRunTimeoutMs: c.driftOpenRunTimeoutMs,
+        defaultPolicy,
+        policies: parsePolicies(c.driftPolicies, defaultPolicy),
+      },
+    });
+  },
+  async routes(app, { config, env, logger, metrics }, service) {
+    const c = loadConfig(driftOptions, env);
+    await registerDriftRoutes(app, {
+      drift: service,
+      adminToken: config.adminToken,
+      hooks: { bearerToken: c.driftHookToken, hmacSecret: c.driftHookHmacSecret, modelLabel: c.driftHookModelLabel },
+      logger,
+      registry: metrics,
+    });
+  },
 };
 
 /** Every service `driftloop up` / `run` can start, in start order. */
-export const SERVICES = { ingest } satisfies Record<string, ServiceDefinition<RunnableService>>;
+export const SERVICES = { ingest, drift } satisfies Record<string, ServiceDefinition<RunnableService>>;
 export type ServiceName = keyof typeof SERVICES;
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 
@@ -54,9 +119,9 @@ export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 export async function registerServiceRoutes(
   name: ServiceName,
   app: FastifyInstance,
-  config: CommonConfig,
+  context: RouteContext,
   running: ReadonlyMap<ServiceName, RunnableService>,
 ): Promise<void> {
   const def: ServiceDefinition<RunnableService> = SERVICES[name];
-  await def.routes?.(app, config, () => running.get(name));
+  await def.routes?.(app, context, () => running.get(name));
 }

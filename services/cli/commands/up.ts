@@ -20,7 +20,7 @@ export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv =
   const logger = createLogger({ service: 'driftloop', level: config.logLevel });
   const running = new Map<ServiceName, RunnableService>();
   const runtime = await startRuntime(config, logger, {
-    routes: names.map((name) => (app) => registerServiceRoutes(name, app, config, running)),
+    routes: names.map((name) => (app, shared) => registerServiceRoutes(name, app, { config, env, ...shared }, running)),
   });
   const services: { name: ServiceName; service: RunnableService }[] = [];
   let stopping = false;
@@ -48,7 +48,7 @@ export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv =
   process.once('SIGTERM', () => void shutdown(0));
   process.once('SIGINT', () => void shutdown(0));
   for (const name of names) {
-    const service = SERVICES[name].build(runtime, env, onFatal);
+    const service: RunnableService = SERVICES[name].build(runtime, env, onFatal);
     runtime.http.addReadinessCheck(name, () => service.checkReady?.());
     await service.start();
     services.push({ name, service });

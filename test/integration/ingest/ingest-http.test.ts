@@ -21,7 +21,7 @@ async function runtimeWithIngest(adminToken: string): Promise<{ runtime: Runtime
   };
   const config = loadConfig(commonOptions, env);
   const running = new Map<ServiceName, RunnableService>();
-  const runtime = await startRuntime(config, silentLogger(), { routes: [(app) => registerServiceRoutes('ingest', app, config, running)] });
+  const runtime = await startRuntime(config, silentLogger(), { routes: [(app, shared) => registerServiceRoutes('ingest', app, { config, env, ...shared }, running)] });
   const ingest = SERVICES.ingest.build(runtime, env, (err) => {
     throw err;
   });

@@ -1,0 +1,26 @@
+import { opt } from '../common/index.js';
+
+/** Options of the drift monitor (README "Configuration"). Per-model policy overrides go in DRIFT_POLICIES. */
+export const driftOptions = {
+  driftGroupId: opt.string({ env: 'DRIFT_GROUP_ID', doc: 'Kafka consumer group the drift monitor reads training-results with.', default: 'driftloop-drift' }),
+  driftPollIntervalMs: opt.int({ env: 'DRIFT_POLL_INTERVAL_MS', doc: 'How often closed windows are looked for.', default: 5000, min: 10 }),
+  driftLatenessMs: opt.int({ env: 'DRIFT_LATENESS_MS', doc: 'A window closes once events this much newer than its end have been ingested (late events are not waited for longer).', default: 60_000, min: 0 }),
+  driftWindowMs: opt.int({ env: 'DRIFT_WINDOW_MS', doc: 'Default tumbling window length in event time.', default: 3_600_000, min: 1000 }),
+  driftWindowRows: opt.int({ env: 'DRIFT_WINDOW_ROWS', doc: 'Default window size in events; > 0 switches to count windows.', default: 0, min: 0 }),
+  driftMinWindowRows: opt.int({ env: 'DRIFT_MIN_WINDOW_ROWS', doc: 'Windows with fewer events decide nothing.', default: 100, min: 1 }),
+  driftThresholdMode: opt.enum({ env: 'DRIFT_THRESHOLD_MODE', doc: 'fixed thresholds, or adaptive: mean + 3 sigma of each statistic over reference chunks.', values: ['fixed', 'adaptive'] as const, default: 'fixed' }),
+  driftShareThreshold: opt.number({ env: 'DRIFT_SHARE_THRESHOLD', doc: 'Dataset drift when at least this share of features drifted.', default: 0.5, min: 0, max: 1 }),
+  driftConsecutiveWindows: opt.int({ env: 'DRIFT_CONSECUTIVE_WINDOWS', doc: 'Drifting windows in a row before a retrain is requested.', default: 2, min: 1 }),
+  driftCooldownMs: opt.int({ env: 'DRIFT_COOLDOWN_MS', doc: 'No new automatic retrain this soon after the last request.', default: 3_600_000, min: 0 }),
+  driftMaxAccuracyDrop: opt.number({ env: 'DRIFT_MAX_ACCURACY_DROP', doc: 'Retrain when the champion accuracy falls this far below the reference (0 disables).', default: 0.05, min: 0, max: 1 }),
+  driftScheduleIntervalMs: opt.int({ env: 'DRIFT_SCHEDULE_INTERVAL_MS', doc: 'Retrain on this period regardless of drift (0 disables).', default: 0, min: 0 }),
+  driftPolicies: opt.string({ env: 'DRIFT_POLICIES', doc: 'Per-model policy overrides, JSON: {"<model>": {"windowRows": 5000, "thresholds": {"psi": 0.25}, ...}} (keys as in the README policy table).', default: '{}' }),
+  driftOpenRunTimeoutMs: opt.int({ env: 'DRIFT_OPEN_RUN_TIMEOUT_MS', doc: 'A requested run with no terminal state on training-results stops blocking new runs after this long.', default: 6 * 3_600_000, min: 1000 }),
+  driftPsiEpsilon: opt.number({ env: 'DRIFT_PSI_EPSILON', doc: 'Share empty PSI bins are clamped to.', default: 1e-4, min: 1e-12, max: 0.1 }),
+  driftHookToken: opt.string({ env: 'DRIFT_HOOK_TOKEN', doc: 'Bearer token the alert hooks accept. Empty with an empty HMAC secret refuses every hook call.', default: '', secret: true }),
+  driftHookHmacSecret: opt.string({ env: 'DRIFT_HOOK_HMAC_SECRET', doc: 'HMAC-SHA256 secret of Grafana webhook signatures (X-Grafana-Alerting-Signature).', default: '', secret: true }),
+  driftHookModelLabel: opt.string({ env: 'DRIFT_HOOK_MODEL_LABEL', doc: 'Alert label that names the model.', default: 'model', pattern: /^[A-Za-z_][A-Za-z0-9_]*$/ }),
+  driftAlertWebhooks: opt.list({ env: 'DRIFT_ALERT_WEBHOOKS', doc: 'URLs that receive drift and retrain alerts (Alertmanager webhook v4 payloads).', default: [], item: /^https?:\/\/\S+$/ }),
+  driftAlertHmacSecret: opt.string({ env: 'DRIFT_ALERT_HMAC_SECRET', doc: 'Signs outbound alerts (X-Driftloop-Signature).', default: '', secret: true }),
+  driftAlertBearerToken: opt.string({ env: 'DRIFT_ALERT_BEARER_TOKEN', doc: 'Bearer token sent with outbound alerts.', default: '', secret: true }),
+};

@@ -1,0 +1,16 @@
+export { createDriftMonitor } from './service.js';
+export type { DriftMonitor, DriftDeps, DriftSettings } from './service.js';
+export { driftOptions } from './config.js';
+export { DEFAULT_POLICY, parsePolicies, mergePolicy, judge, decideWindow, decisiveTest } from './policy.js';
+export type { DriftPolicy, JudgedStatistic, WindowVerdict } from './policy.js';
+export { buildReferenceProfile } from './reference.js';
+export type { ReferenceRange } from './reference.js';
+export { computeWindow } from './window-stats.js';
+export { windowStatistics, statisticKey } from './statistics.js';
+export type { Statistic } from './statistics.js';
+export type { ReferenceProfile, NumericProfile, CategoricalProfile } from './profile.js';
+export { registerDriftRoutes } from './routes.js';
+export { runIdFor } from './retrain.js';
+export type { RetrainCause, RetrainRequester, RetrainOutcome } from './types.js';
+export { createAlertSender, verifyDriftloopSignature } from './alerts/index.js';
+export type { DriftReport } from './store.js';

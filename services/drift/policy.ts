@@ -1,0 +1,196 @@
+import { ConfigError } from '../common/index.js';
+import type { ReferenceProfile } from './profile.js';
+import { statisticKey, type Statistic } from './statistics.js';
+
+/**
+ * When a window drifts and when drift becomes a retrain, per model. Defaults
+ * follow Evidently's: KS p < 0.05 (numeric) and chi-square p < 0.05
+ * (categorical) for windows of at most `smallWindowRows`, normalized
+ * Wasserstein >= 0.1 and Jensen-Shannon >= 0.1 above; PSI >= 0.2 when chosen.
+ */
+export interface DriftPolicy {
+  /** `fixed` thresholds below, or `adaptive`: mean + 3 sigma of the statistic over reference chunks (fixed where unmeasured). */
+  mode: 'fixed' | 'adaptive';
+  /** Which test decides a numeric feature (and the prediction score); `auto` picks by window size. */
+  numericTest: 'auto' | 'ks' | 'wasserstein' | 'psi' | 'js';
+  /** Which test decides a categorical feature (and the predicted class). */
+  categoricalTest: 'auto' | 'chi2' | 'js' | 'psi';
+  /** `auto` uses the p-value tests up to this many values. */
+  smallWindowRows: number;
+  thresholds: { psi: number; js: number; ksPValue: number; wasserstein: number; chi2PValue: number };
+  /** Dataset drift when at least this share of features drifted. */
+  driftShare: number;
+  /** Whether drift of the champion's predictions alone counts as drift. */
+  predictionDrift: boolean;
+  /** Drifting windows in a row before a retrain is requested. */
+  consecutiveWindows: number;
+  /** Windows with fewer rows decide nothing. */
+  minWindowRows: number;
+  /** Retrain when the champion's accuracy falls this far below the reference's (0 disables). */
+  maxAccuracyDrop: number;
+  /** Labeled predictions a window needs before its accuracy counts. */
+  minLabeledRows: number;
+  /** No new drift-, performance- or schedule-caused run this soon after the last request. */
+  cooldownMs: number;
+  /** A retrain on this period regardless of drift (0 disables). */
+  scheduleIntervalMs: number;
+  /** Tumbling windows of this length... */
+  windowMs: number;
+  /** ...or of this many events when > 0 (then windowMs is ignored). */
+  windowRows: number;
+}
+
+export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
+  mode: 'fixed',
+  numericTest: 'auto',
+  categoricalTest: 'auto',
+  smallWindowRows: 1000,
+  thresholds: Object.freeze({ psi: 0.2, js: 0.1, ksPValue: 0.05, wasserstein: 0.1, chi2PValue: 0.05 }),
+  driftShare: 0.5,
+  predictionDrift: true,
+  consecutiveWindows: 2,
+  minWindowRows: 100,
+  maxAccuracyDrop: 0.05,
+  minLabeledRows: 100,
+  cooldownMs: 3_600_000,
+  scheduleIntervalMs: 0,
+  windowMs: 3_600_000,
+  windowRows: 0,
+}) as DriftPolicy;
+
+const ENUMS: Partial<Record<keyof DriftPolicy, readonly string[]>> = {
+  mode: ['fixed', 'adaptive'],
+  numericTest: ['auto', 'ks', 'wasserstein', 'psi', 'js'],
+  categoricalTest: ['auto', 'chi2', 'js', 'psi'],
+};
+
+/**
+ * Reads per-model overrides (`DRIFT_POLICIES`, JSON `{ "<model>": { ...partial policy } }`)
+ * over `base`. Unknown keys and bad values fail naming the path and what is allowed.
+ */
+export function parsePolicies(json: string, base: DriftPolicy, envKey = 'DRIFT_POLICIES'): Map<string, DriftPolicy> {
+  const out = new Map<string, DriftPolicy>();
+  if (!json.trim()) return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new ConfigError(envKey, `is not JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(parsed)) throw new ConfigError(envKey, 'must be a JSON object of model name -> policy');
+  for (const [model, raw] of Object.entries(parsed)) out.set(model, mergePolicy(base, raw, `${envKey}.${model}`));
+  return out;
+}
+
+export function mergePolicy(base: DriftPolicy, raw: unknown, path: string): DriftPolicy {
+  if (!isObject(raw)) throw new ConfigError(path, 'must be an object');
+  const policy: DriftPolicy = { ...base, thresholds: { ...base.thresholds } };
+  for (const [key, value] of Object.entries(raw)) {
+    const at = `${path}.${key}`;
+    if (!(key in base)) throw new ConfigError(at, `unknown policy key (allowed: ${Object.keys(base).join(', ')})`);
+    const k = key as keyof DriftPolicy;
+    if (k === 'thresholds') {
+      if (!isObject(value)) throw new ConfigError(at, 'must be an object');
+      for (const [t, v] of Object.entries(value)) {
+        if (!(t in base.thresholds)) throw new ConfigError(`${at}.${t}`, `unknown threshold (allowed: ${Object.keys(base.thresholds).join(', ')})`);
+        if (typeof v !== 'number' || !(v >= 0)) throw new ConfigError(`${at}.${t}`, 'must be a number >= 0');
+        policy.thresholds[t as keyof DriftPolicy['thresholds']] = v;
+      }
+    } else if (ENUMS[k]) {
+      if (typeof value !== 'string' || !ENUMS[k]!.includes(value)) throw new ConfigError(at, `${JSON.stringify(value)} is not allowed (allowed: ${ENUMS[k]!.join(', ')})`);
+      (policy as unknown as Record<string, unknown>)[k] = value;
+    } else if (typeof base[k] === 'boolean') {
+      if (typeof value !== 'boolean') throw new ConfigError(at, 'must be true or false');
+      (policy as unknown as Record<string, unknown>)[k] = value;
+    } else {
+      if (typeof value !== 'number' || !(value >= 0)) throw new ConfigError(at, 'must be a number >= 0');
+      if (k === 'driftShare' && value > 1) throw new ConfigError(at, 'must be from 0 to 1');
+      (policy as unknown as Record<string, unknown>)[k] = value;
+    }
+  }
+  if (policy.consecutiveWindows < 1) throw new ConfigError(`${path}.consecutiveWindows`, 'must be at least 1');
+  if (policy.windowRows === 0 && policy.windowMs <= 0) throw new ConfigError(`${path}.windowMs`, 'must be > 0 when windowRows is 0');
+  return policy;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** A statistic judged against its threshold. */
+export interface JudgedStatistic extends Statistic {
+  threshold: number;
+  drifted: boolean;
+  /** This test decides its feature's drifted flag. */
+  decisive: boolean;
+}
+
+/** Which test decides a feature of `kind` with `present` values. */
+export function decisiveTest(policy: DriftPolicy, kind: 'numeric' | 'categorical', present: number): string {
+  const small = present <= policy.smallWindowRows;
+  if (kind === 'numeric') return policy.numericTest === 'auto' ? (small ? 'ks' : 'wasserstein') : policy.numericTest;
+  return policy.categoricalTest === 'auto' ? (small ? 'chi2' : 'js') : policy.categoricalTest;
+}
+
+/**
+ * Judges every statistic: p-value tests drift below their threshold, distances
+ * at or above it. Descriptive statistics (means, rates, performance) carry no
+ * threshold here; performance is judged by {@link decideWindow}.
+ */
+export function judge(stats: readonly Statistic[], policy: DriftPolicy, profile: ReferenceProfile): JudgedStatistic[] {
+  const t = policy.thresholds;
+  return stats.map((s) => {
+    const fixed: Record<string, number | undefined> = { psi: t.psi, js: t.js, wasserstein: t.wasserstein, ks: t.ksPValue, chi2: t.chi2PValue };
+    let threshold = fixed[s.test];
+    if (threshold === undefined || s.kind === 'performance') return { ...s, threshold: Number.NaN, drifted: false, decisive: false };
+    const byPValue = s.test === 'ks' || s.test === 'chi2';
+    const adaptive = policy.mode === 'adaptive' ? profile.adaptive[statisticKey(s)] : undefined;
+    // Adaptive thresholds bound the statistic itself, also for the p-value tests.
+    const drifted = adaptive !== undefined ? s.value >= adaptive : byPValue ? (s.pValue ?? 1) < threshold : s.value >= threshold;
+    if (adaptive !== undefined) threshold = adaptive;
+    const family = s.kind === 'categorical' || (s.kind === 'prediction' && s.feature === 'class') ? 'categorical' : 'numeric';
+    return { ...s, threshold, drifted: drifted && Number.isFinite(s.value), decisive: s.test === decisiveTest(policy, family, s.present) };
+  });
+}
+
+export interface WindowVerdict {
+  decision: 'none' | 'watch' | 'retrain';
+  datasetDrift: boolean;
+  driftShare: number;
+  drifting: boolean;
+  /** Drifting windows in a row, this one included. */
+  streak: number;
+  cause: 'drift' | 'performance' | null;
+  reasons: string[];
+}
+
+/** The policy's verdict on one window, given how many windows before it drifted in a row. */
+export function decideWindow(judged: readonly JudgedStatistic[], policy: DriftPolicy, profile: ReferenceProfile, windowRows: number, previousStreak: number): WindowVerdict {
+  const features = judged.filter((s) => s.decisive && (s.kind === 'numeric' || s.kind === 'categorical'));
+  const drifted = features.filter((s) => s.drifted);
+  const driftShare = features.length > 0 ? drifted.length / features.length : 0;
+  const reasons: string[] = [];
+  if (windowRows < policy.minWindowRows) {
+    return { decision: 'none', datasetDrift: false, driftShare, drifting: false, streak: 0, cause: null, reasons: [`window has ${windowRows} rows, fewer than minWindowRows ${policy.minWindowRows}`] };
+  }
+  const datasetDrift = drifted.length > 0 && driftShare >= policy.driftShare;
+  if (drifted.length > 0) reasons.push(`${drifted.length} of ${features.length} features drifted (${drifted.map((s) => `${s.feature} by ${s.test}`).join(', ')})`);
+  if (datasetDrift) reasons.push(`dataset drift: share ${driftShare.toFixed(3)} >= ${policy.driftShare}`);
+  const predictions = judged.filter((s) => s.decisive && s.kind === 'prediction' && s.variant === 'champion' && s.drifted);
+  if (predictions.length > 0) reasons.push(`champion prediction drift (${predictions.map((s) => `${s.feature} by ${s.test}`).join(', ')})`);
+  const drifting = datasetDrift || (policy.predictionDrift && predictions.length > 0);
+  const streak = drifting ? previousStreak + 1 : 0;
+
+  const accuracy = judged.find((s) => s.kind === 'performance' && s.variant === 'champion' && s.test === 'accuracy');
+  const reference = profile.performance?.accuracy;
+  if (policy.maxAccuracyDrop > 0 && accuracy && reference !== undefined && accuracy.present >= policy.minLabeledRows && reference - accuracy.value > policy.maxAccuracyDrop) {
+    reasons.push(`champion accuracy ${accuracy.value.toFixed(4)} is ${(reference - accuracy.value).toFixed(4)} below the reference ${reference.toFixed(4)} (max drop ${policy.maxAccuracyDrop})`);
+    return { decision: 'retrain', datasetDrift, driftShare, drifting, streak, cause: 'performance', reasons };
+  }
+  if (drifting && streak >= policy.consecutiveWindows) {
+    reasons.push(`${streak} drifting windows in a row >= ${policy.consecutiveWindows}`);
+    return { decision: 'retrain', datasetDrift, driftShare, drifting, streak, cause: 'drift', reasons };
+  }
+  if (drifting) reasons.push(`${streak} drifting window(s) in a row, retrain at ${policy.consecutiveWindows}`);
+  return { decision: drifting ? 'watch' : 'none', datasetDrift, driftShare, drifting, streak, cause: null, reasons };
+}

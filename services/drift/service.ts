@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import { topicName } from '../../schemas/index.js';
+import { errorMessage, gauge, counter, histogram, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type IncomingMessage, type EventCodec, type Logger, type Registry } from '../common/index.js';
+import type { AlertSender } from './alerts/index.js';
+import { decideWindow, judge, type DriftPolicy } from './policy.js';
+import type { ReferenceProfile } from './profile.js';
+import { buildReferenceProfile, type ReferenceRange } from './reference.js';
+import { createRetrainRequester } from './retrain.js';
+import { windowStatistics } from './statistics.js';
+import { lastDecidedWindow, listReports, loadActiveProfiles, saveProfile, saveReport, chTimestamp, fromChTimestamp, type DriftReport } from './store.js';
+import type { RetrainRequester } from './types.js';
+import { computeWindow } from './window-stats.js';
+
+export interface DriftSettings {
+  topicPrefix: string;
+  groupId: string;
+  pollIntervalMs: number;
+  /** A window closes once events this much newer than its end have arrived. */
+  latenessMs: number;
+  epsilon: number;
+  openRunTimeoutMs: number;
+  defaultPolicy: DriftPolicy;
+  policies: ReadonlyMap<string, DriftPolicy>;
+}
+
+export interface DriftDeps {
+  bus: EventBus;
+  clickhouse: ClickHouse;
+  codec: EventCodec;
+  logger: Logger;
+  metrics: Registry;
+  clock?: Clock;
+  alerts?: AlertSender;
+  settings: DriftSettings;
+  onFatal?(err: Error): void;
+}
+
+export interface DriftMonitor {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Decides every window that has closed, for every model; resolves when done. */
+  tick(): Promise<void>;
+  readonly retrain: RetrainRequester;
+  buildReference(range: ReferenceRange): Promise<ReferenceProfile>;
+  profiles(): ReferenceProfile[];
+  reports(model: string, limit: number): Promise<DriftReport[]>;
+  policyFor(model: string): DriftPolicy;
+}
+
+interface ModelState {
+  profile: ReferenceProfile;
+  nextStart: number;
+  streak: number;
+  scheduleSlot: number;
+}
+
+/**
+ * The drift monitor: for every model with a reference profile, closes
+ * tumbling windows in event time, computes their statistics in ClickHouse,
+ * applies the model's policy, stores and publishes a report per window, and
+ * asks for a retrain when the policy says so. Its progress is the reports
+ * table itself, so a restart continues at the first undecided window.
+ */
+export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
+  const { clickhouse, settings, metrics } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger.child({ service: 'drift' });
+  const states = new Map<string, ModelState>();
+  const policyFor = (model: string): DriftPolicy => settings.policies.get(model) ?? settings.defaultPolicy;
+
+  const m = {
+    statistic: gauge(metrics, 'driftloop_drift_statistic', 'Latest value of each drift statistic.', ['model', 'feature', 'variant', 'test']),
+    drifted: gauge(metrics, 'driftloop_drift_feature_drifted', '1 when the decisive test of the feature drifted in the latest window.', ['model', 'feature', 'variant']),
+    share: gauge(metrics, 'driftloop_drift_share', 'Share of features drifted in the latest window.', ['model']),
+    rows: gauge(metrics, 'driftloop_drift_window_rows', 'Events in the latest window.', ['model']),
+    reports: counter(metrics, 'driftloop_drift_reports_total', 'Windows decided.', ['model', 'decision']),
+    requests: counter(metrics, 'driftloop_drift_retrain_requests_total', 'Retrain requests by cause and outcome.', ['model', 'cause', 'status']),
+    seconds: histogram(metrics, 'driftloop_drift_window_seconds', 'Time to compute one window in ClickHouse.', ['model']),
+  };
+
+  const retrain = createRetrainRequester({
+    clickhouse,
+    bus: deps.bus,
+    codec: deps.codec,
+    topicPrefix: settings.topicPrefix,
+    clock,
+    logger: log,
+    knowsModel: async (model) => states.has(model) || (await loadActiveProfiles(clickhouse, model)).length > 0,
+    cooldownMs: (model) => policyFor(model).cooldownMs,
+    openRunTimeoutMs: settings.openRunTimeoutMs,
+    onOutcome: (input, outcome) => {
+      m.requests.inc({ model: input.model, cause: input.cause.kind, status: outcome.status });
+      if (outcome.status === 'opened') {
+        deps.alerts?.send({
+          idempotencyKey: outcome.runId,
+          status: 'firing',
+          labels: { alertname: 'DriftloopRetrainRequested', model: input.model, cause: input.cause.kind, severity: 'info' },
+          annotations: { summary: `retrain ${outcome.runId} requested for ${input.model}`, description: input.cause.detail, run_id: outcome.runId, cause_ref: input.cause.ref },
+          startsAt: clock.now(),
+        });
+      }
+    },
+  });
+
+  async function track(profile: ReferenceProfile): Promise<void> {
+    const last = await lastDecidedWindow(clickhouse, profile.model, profile.profileId);
+    states.set(profile.model, { profile, nextStart: last?.end ?? profile.monitorFrom, streak: last?.streak ?? 0, scheduleSlot: -1 });
+  }
+
+  /** The end of the window starting at `start` (moved past empty stretches), once it has closed; null while open. */
+  async function closedWindow(model: string, start: number, policy: DriftPolicy): Promise<{ start: number; end: number } | null> {
+    const params = { model, start, rows: policy.windowRows };
+    const after = `model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC')`;
+    const [edge] = await clickhouse.query<{ watermark: string; first: string }>(
+      `SELECT toString(max(ts)) AS watermark, toString(min(ts)) AS first FROM {db:Identifier}.features WHERE ${after} HAVING count() > 0`,
+      params,
+    );
+    if (!edge) return null;
+    const watermark = fromChTimestamp(edge.watermark);
+    if (policy.windowRows > 0) {
+      // The window ends before the (N+1)-th event; events tied with it wait for the next window.
+      const [nth] = await clickhouse.query<{ at: string }>(`SELECT toString(ts) AS at FROM {db:Identifier}.features WHERE ${after} ORDER BY ts LIMIT 1 OFFSET {rows:UInt64}`, params);
+      if (!nth) return null;
+      const end = Math.max(fromChTimestamp(nth.at), start + 1);
+      return watermark >= end + settings.latenessMs ? { start, end } : null;
+    }
+    const first = fromChTimestamp(edge.first);
+    const aligned = start + Math.floor((first - start) / policy.windowMs) * policy.windowMs;
+    const end = aligned + policy.windowMs;
+    return watermark >= end + settings.latenessMs ? { start: aligned, end } : null;
+  }
+
+  async function decideNext(state: ModelState): Promise<boolean> {
+    const { profile } = state;
+    const policy = policyFor(profile.model);
+    const closed = await closedWindow(profile.model, state.nextStart, policy);
+    if (!closed) return false;
+    const { start } = closed;
+    const bounds = { model: profile.model, start, end: closed.end };
+    const timer = m.seconds.startTimer({ model: profile.model });
+    const rows = await computeWindow(clickhouse, profile, bounds, { epsilon: settings.epsilon });
+    timer();
+    const windowRows = rows.find((r) => r.section === 'window')?.present ?? 0;
+    const judged = judge(windowStatistics(rows, profile), policy, profile);
+    const verdict = decideWindow(judged, policy, profile, windowRows, state.streak);
+    const eventId = `drift-${createHash('sha256').update(`${profile.model}\n${profile.profileId}\n${start}\n${closed.end}`).digest('hex').slice(0, 24)}`;
+
+    let runId: string | null = null;
+    let decision = verdict.decision;
+    if (verdict.decision === 'retrain' && verdict.cause) {
+      const outcome = await retrain.request({
+        model: profile.model,
+        cause: { kind: verdict.cause, ref: eventId, detail: verdict.reasons.join('; ') },
+        requestedBy: 'drift',
+      });
+      if (outcome.status === 'cooldown') {
+        decision = 'watch';
+        verdict.reasons.push('retrain held back by the cooldown');
+      } else {
+        runId = outcome.runId;
+        if (outcome.status === 'joined') verdict.reasons.push(`joined open run ${outcome.runId}`);
+      }
+    }
+    const report: DriftReport = {
+      event_id: eventId,
+      model: profile.model,
+      ts: clock.now(),
+      model_version: profile.modelVersion,
+      profile_id: profile.profileId,
+      window_start: start,
+      window_end: closed.end,
+      window_rows: windowRows,
+      dataset_drift: verdict.datasetDrift,
+      drift_share: verdict.driftShare,
+      features: judged
+        .filter((s) => Number.isFinite(s.value))
+        .map((s) => ({ feature: s.feature, kind: s.kind, test: s.test, value: s.value, threshold: Number.isFinite(s.threshold) ? s.threshold : 0, p_value: s.pValue !== null && Number.isFinite(s.pValue) ? s.pValue : null, drifted: s.drifted, variant: s.variant, decisive: s.decisive })),
+      decision,
+      run_id: runId,
+      reasons: verdict.reasons,
+    };
+    const producer = await deps.bus.producer();
+    await producer.send(topicName(settings.topicPrefix, 'drift-reports'), [{ key: profile.model, value: await deps.codec.encode('drift-reports', report), timestamp: closed.end }]);
+    await saveReport(clickhouse, report, verdict.streak, judged);
+
+    state.nextStart = closed.end;
+    state.streak = decision === 'retrain' ? 0 : verdict.streak;
+    m.reports.inc({ model: profile.model, decision });
+    m.share.set({ model: profile.model }, verdict.driftShare);
+    m.rows.set({ model: profile.model }, windowRows);
+    for (const s of judged) {
+      if (Number.isFinite(s.value)) m.statistic.set({ model: profile.model, feature: s.feature, variant: s.variant, test: s.test }, s.value);
+      if (s.decisive) m.drifted.set({ model: profile.model, feature: s.feature, variant: s.variant }, s.drifted ? 1 : 0);
+    }
+    if (decision !== 'none') {
+      deps.alerts?.send({
+        idempotencyKey: eventId,
+        status: 'firing',
+        labels: { alertname: 'DriftloopDrift', model: profile.model, decision, severity: decision === 'retrain' ? 'warning' : 'info' },
+        annotations: { summary: `${profile.model}: ${decision} for window ${new Date(start).toISOString()}..${new Date(closed.end).toISOString()}`, description: verdict.reasons.join('; '), report_id: eventId, ...(runId ? { run_id: runId } : {}) },
+        startsAt: closed.end,
+      });
+    }
+    log.info({ model: profile.model, report_id: eventId, window_start: start, window_rows: windowRows, decision, run_id: runId, drift_share: verdict.driftShare }, 'window decided');
+    return true;
+  }
+
+  async function scheduled(state: ModelState): Promise<void> {
+    const interval = policyFor(state.profile.model).scheduleIntervalMs;
+    if (interval <= 0) return;
+    const slot = Math.floor(clock.now() / interval);
+    if (slot === state.scheduleSlot) return;
+    state.scheduleSlot = slot;
+    await retrain.request({ model: state.profile.model, cause: { kind: 'schedule', ref: `every-${interval}ms:${slot}`, detail: `scheduled retrain, every ${interval} ms` }, requestedBy: 'drift' });
+  }
+
+  /** Records the trainer's terminal run states, which close runs for the one-open-run rule. */
+  async function onTrainingResults(messages: IncomingMessage[]): Promise<void> {
+    const rows: object[] = [];
+    for (const msg of messages) {
+      if (!msg.value) continue;
+      try {
+        const event = await deps.codec.decode('training-results', msg.value);
+        if (TERMINAL_STATES.has(String(event.state))) rows.push({ run_id: event.run_id, model: event.model, ts: chTimestamp(Number(event.ts)), state: event.state });
+      } catch (err) {
+        // The trainer owns that topic and its dead letters; a bad event closes nothing.
+        log.warn({ topic: msg.topic, partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'unreadable training result skipped');
+      }
+    }
+    await clickhouse.insertObjects('retrain_run_states', rows);
+  }
+
+  let ticking: Promise<void> | null = null;
+  async function tickOnce(): Promise<void> {
+    for (const p of await loadActiveProfiles(clickhouse)) {
+      if (states.get(p.model)?.profile.profileId !== p.profileId) await track(p);
+    }
+    for (const state of states.values()) {
+      await scheduled(state);
+      // Bounded per tick so one model's backlog does not starve the others.
+      for (let i = 0; i < 100 && (await decideNext(state)); i++);
+    }
+  }
+  const tick = (): Promise<void> => {
+    ticking ??= tickOnce().finally(() => (ticking = null));
+    return ticking;
+  };
+
+  let timer: NodeJS.Timeout | null = null;
+  let consumer: Consumer | null = null;
+  let stopped = false;
+  const loop = (): void => {
+    timer = setTimeout(() => {
+      tick()
+        .catch((err) => log.warn({ err: errorMessage(err) }, 'drift tick failed; retrying next interval'))
+        .finally(() => !stopped && loop());
+    }, settings.pollIntervalMs);
+  };
+
+  return {
+    retrain,
+    policyFor,
+    tick,
+    profiles: () => [...states.values()].map((s) => s.profile),
+    reports: (model, limit) => listReports(clickhouse, model, limit),
+    async buildReference(range) {
+      const profile = await buildReferenceProfile(clickhouse, range, clock);
+      await saveProfile(clickhouse, profile);
+      await track(profile);
+      return profile;
+    },
+    async start() {
+      stopped = false;
+      await deps.codec.register(['drift-reports', 'retrain-requests']);
+      for (const p of await loadActiveProfiles(clickhouse)) await track(p);
+      consumer = await deps.bus.consumer({
+        groupId: settings.groupId,
+        topics: [topicName(settings.topicPrefix, 'training-results')],
+        onBatch: async (messages) => {
+          await onTrainingResults(messages);
+          const last = new Map<number, number>();
+          for (const msg of messages) last.set(msg.partition, Math.max(last.get(msg.partition) ?? -1, msg.offset));
+          await consumer?.commit([...last].map(([partition, offset]) => ({ topic: topicName(settings.topicPrefix, 'training-results'), partition, offset: offset + 1 })));
+        },
+        onError: (err) => log.warn({ err: errorMessage(err) }, 'training-results consumer error'),
+      });
+      loop();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await consumer?.close();
+      await ticking?.catch(() => undefined);
+      await deps.alerts?.close();
+    },
+  };
+}
+
+const TERMINAL_STATES = new Set(['done', 'failed', 'cancelled']);

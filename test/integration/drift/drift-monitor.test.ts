@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger, createHttpServer, hmacSha256Hex, type Registry } from '../../../services/common/index.js';
+import { createMetricsRegistry } from '../../../services/common/index.js';
+import type { Runtime } from '../../../services/cli/runtime.js';
+import { createDriftMonitor, DEFAULT_POLICY, mergePolicy, registerDriftRoutes, type DriftMonitor, type DriftPolicy } from '../../../services/drift/index.js';
+import { insertFeatures, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
+import { startTestRuntime } from '../../support/runtime.js';
+import { uniqueName } from '../../support/index.js';
+
+const T0 = Date.UTC(2026, 2, 1);
+const WINDOW = 2000;
+const REF_ROWS = 6000;
+const CLEAN_WINDOWS = 5;
+const DRIFT_WINDOWS = 3;
+
+type Change = 'none' | 'mean' | 'variance' | 'category' | 'prediction';
+
+let runtime: Runtime;
+const monitors: DriftMonitor[] = [];
+let policy: DriftPolicy;
+
+/** Reference rows, then clean windows, then (for a change) drifted windows; one event per second. */
+async function stream(model: string, change: Change, windows: { clean: number; drifted: number }, seed: number): Promise<void> {
+  const rand = prng(seed);
+  const z = normal(rand);
+  const rows: FeatureRow[] = [];
+  const preds = [];
+  const total = REF_ROWS + (windows.clean + windows.drifted) * WINDOW;
+  for (let i = 0; i < total; i++) {
+    const drifted = i >= REF_ROWS + windows.clean * WINDOW ? change : 'none';
+    const numeric: Record<string, number> = {};
+    for (let f = 0; f < 20; f++) numeric[`f${String(f).padStart(2, '0')}`] = z() * (drifted === 'variance' && f === 3 ? Math.SQRT2 : 1) + (drifted === 'mean' && f < 3 ? 0.5 : 0);
+    const plan = drifted === 'category' && rand() < 0.2 ? 'enterprise' : ['free', 'basic', 'pro', 'team', 'edu'][Math.floor(rand() * 5)]!;
+    const ts = T0 + i * 1000;
+    rows.push({ event_id: `${model}-${i}`, ts, numeric, categorical: { plan } });
+    const score = 1 / (1 + Math.exp(-(z() + (drifted === 'prediction' ? 1 : 0))));
+    preds.push({ event_id: `${model}-${i}`, ts, variant: 'champion', prediction: score >= 0.5 ? 'yes' : 'no', score });
+  }
+  await insertFeatures(runtime.clickhouse, model, rows);
+  await insertPredictions(runtime.clickhouse, model, preds);
+}
+
+function monitor(): DriftMonitor {
+  const m = createDriftMonitor({
+    bus: runtime.bus,
+    clickhouse: runtime.clickhouse,
+    codec: runtime.codec,
+    logger: silentLogger(),
+    metrics: createMetricsRegistry({ processMetrics: false }),
+    settings: { topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: 3_600_000, defaultPolicy: policy, policies: new Map() },
+  });
+  monitors.push(m);
+  return m;
+}
+
+async function reference(m: DriftMonitor, model: string): Promise<void> {
+  await m.buildReference({ model, modelVersion: 'v1', from: T0, to: T0 + REF_ROWS * 1000, adaptiveChunks: 0 });
+}
+
+interface StoredReport { window_start: string; window_end: string; decision: string; run_id: string | null; event_id: string; report: string }
+const reports = (model: string) =>
+  runtime.clickhouse.query<StoredReport>('SELECT window_start, window_end, decision, run_id, event_id, report FROM {db:Identifier}.drift_reports FINAL WHERE model = {model:String} ORDER BY window_start', { model });
+const requests = (model: string) => runtime.clickhouse.query<{ run_id: string; cause_kind: string; cause_ref: string }>('SELECT run_id, cause_kind, cause_ref FROM {db:Identifier}.retrain_requests FINAL WHERE model = {model:String}', { model });
+
+/** Index of the first window (0 = first after the reference) whose decisive test of `feature` drifted. */
+function firstDrift(stored: StoredReport[], feature: string, variant = ''): { index: number; test: string } | null {
+  for (const [index, r] of stored.entries()) {
+    const hit = (JSON.parse(r.report) as { features: { feature: string; variant: string; decisive: boolean; drifted: boolean; test: string }[] }).features.find((f) => f.feature === feature && f.variant === variant && f.decisive && f.drifted);
+    if (hit) return { index, test: hit.test };
+  }
+  return null;
+}
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  policy = mergePolicy(DEFAULT_POLICY, { windowRows: WINDOW }, 'test');
+}, 60_000);
+
+afterAll(async () => {
+  for (const m of monitors) await m.stop();
+  await runtime?.close();
+});
+
+describe('drift monitor on the embedded engines', () => {
+  it.each([
+    ['mean', ['f00', 'f01', 'f02'], 'wasserstein', ''],
+    ['variance', ['f03'], 'wasserstein', ''],
+    ['category', ['plan'], 'js', ''],
+    ['prediction', ['score'], 'wasserstein', 'champion'],
+  ] as const)('detects a %s change within 2 windows by the expected statistic', async (change, features, test, variant) => {
+    const model = `m-${change}`;
+    await stream(model, change, { clean: CLEAN_WINDOWS, drifted: DRIFT_WINDOWS }, change.length * 31);
+    const m = monitor();
+    await reference(m, model);
+    await m.tick();
+    const stored = await reports(model);
+    expect(stored).toHaveLength(CLEAN_WINDOWS + DRIFT_WINDOWS - 1); // the last window waits for a later event
+    for (const feature of features) {
+      const first = firstDrift(stored, feature, variant);
+      expect(first, `${feature} drift`).not.toBeNull();
+      expect(first!.index).toBeGreaterThanOrEqual(CLEAN_WINDOWS);
+      expect(first!.index).toBeLessThanOrEqual(CLEAN_WINDOWS + 1);
+      expect(first!.test).toBe(test);
+    }
+    if (change === 'prediction') {
+      // Champion prediction drift in 2 windows in a row opens exactly one run, linked to the report.
+      const opened = await requests(model);
+      expect(opened).toHaveLength(1);
+      expect(opened[0]!.cause_kind).toBe('drift');
+      expect(stored.find((r) => r.decision === 'retrain')!.event_id).toBe(opened[0]!.cause_ref);
+    }
+  }, 120_000);
+
+  it('opens no retrain over 50 windows of a stream without drift', async () => {
+    const model = 'm-control';
+    await stream(model, 'none', { clean: 51, drifted: 0 }, 4242);
+    const m = monitor();
+    await reference(m, model);
+    await m.tick();
+    const stored = await reports(model);
+    expect(stored).toHaveLength(50);
+    expect(stored.filter((r) => r.decision === 'retrain')).toHaveLength(0);
+    expect(await requests(model)).toHaveLength(0);
+  }, 180_000);
+
+  it('neither skips nor repeats a window when the monitor restarts mid-stream', async () => {
+    const model = 'm-restart';
+    await stream(model, 'none', { clean: 4, drifted: 0 }, 99);
+    const first = monitor();
+    await reference(first, model);
+    await first.tick();
+    await first.stop();
+    expect(await reports(model)).toHaveLength(3);
+    // More events arrive while it is down; a new instance picks up at the first undecided window.
+    const rand = prng(100);
+    const z = normal(rand);
+    const base = REF_ROWS + 4 * WINDOW;
+    await insertFeatures(runtime.clickhouse, model, Array.from({ length: 3 * WINDOW }, (_, i) => ({ event_id: `${model}-late-${i}`, ts: T0 + (base + i) * 1000, numeric: { f00: z() }, categorical: { plan: 'free' } })));
+    const second = monitor();
+    await second.tick();
+    await second.tick();
+    const stored = await reports(model);
+    expect(stored).toHaveLength(6);
+    expect(new Set(stored.map((r) => r.event_id)).size).toBe(6);
+    for (let i = 1; i < stored.length; i++) expect(stored[i]!.window_start).toBe(stored[i - 1]!.window_end);
+  }, 120_000);
+
+  it('turns a burst of 1000 identical Grafana alerts into one run and refuses a forged signature', async () => {
+    const model = 'm-hooks';
+    await stream(model, 'none', { clean: 1, drifted: 0 }, 5);
+    const m = monitor();
+    await reference(m, model);
+    const registry: Registry = createMetricsRegistry({ processMetrics: false });
+    const server = createHttpServer({ logger: silentLogger(), registry });
+    await registerDriftRoutes(server.app, { drift: () => m, adminToken: 'admin', hooks: { bearerToken: '', hmacSecret: 'hook-secret', modelLabel: 'model' }, logger: silentLogger(), registry });
+    const alert = { status: 'firing', labels: { alertname: 'HighDrift', model }, annotations: { summary: 'drift' }, startsAt: '2026-03-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'abc123' };
+    const body = JSON.stringify({ receiver: 'driftloop', status: 'firing', orgId: 1, alerts: [alert], groupLabels: {}, commonLabels: alert.labels, commonAnnotations: {}, externalURL: '', version: '1', groupKey: 'k', truncatedAlerts: 0 });
+    const headers = { 'content-type': 'application/json', 'x-grafana-alerting-signature': hmacSha256Hex('hook-secret', body) };
+
+    const forged = await server.app.inject({ method: 'POST', url: '/hooks/grafana', payload: body, headers: { ...headers, 'x-grafana-alerting-signature': hmacSha256Hex('wrong', body) } });
+    expect(forged.statusCode).toBe(401);
+    expect(await requests(model)).toHaveLength(0);
+
+    const answers = await Promise.all(Array.from({ length: 1000 }, () => server.app.inject({ method: 'POST', url: '/hooks/grafana', payload: body, headers })));
+    expect(answers.every((a) => a.statusCode === 202)).toBe(true);
+    const opened = await requests(model);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.cause_kind).toBe('alert');
+    const statuses = answers.map((a) => (a.json() as { results: { status: string }[] }).results[0]!.status);
+    expect(statuses.filter((s) => s === 'opened')).toHaveLength(1);
+    // A different alert for the same model joins the open run instead of opening another.
+    const other = await m.retrain.request({ model, cause: { kind: 'alert', ref: 'other', detail: '' }, requestedBy: 'test' });
+    expect(other).toEqual({ runId: opened[0]!.run_id, status: 'joined' });
+    await server.close();
+  }, 120_000);
+});
