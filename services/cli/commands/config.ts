@@ -1,9 +1,11 @@
 import { commonOptions, type Option } from '../../common/index.js';
+import { driftOptions } from '../../drift/index.js';
 import { ingestOptions } from '../../ingest/index.js';
 
 export const OPTION_GROUPS: Record<string, Record<string, Option<unknown>>> = {
   common: commonOptions,
   ingest: ingestOptions,
+  drift: driftOptions,
 };
 
 /** The configuration table (the README's is this output with --markdown). */
