@@ -121,6 +121,18 @@ export class ShutdownError extends DriftloopError {
   }
 }
 
+/** A webhook refused or did not take an outbound alert; retriable for network errors, 429 and 5xx. */
+export class DeliveryError extends DriftloopError {
+  constructor(
+    reason: string,
+    readonly context: { host: string; status?: number },
+    retriable: boolean,
+    options: ErrorOptions = {},
+  ) {
+    super('DL_ALERT_DELIVERY', reason, 502, retriable, options);
+  }
+}
+
 export function isRetriable(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
   return err instanceof DriftloopError ? err.retriable : false;

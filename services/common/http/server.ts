@@ -47,7 +47,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     const status = err.statusCode ?? 500;
     if (err.validation) return reply.status(400).send({ error: 'DL_VALIDATION', message: err.message });
-    if (status === 413) return reply.status(413).send({ error: 'DL_TOO_LARGE', message: `body larger than ${bodyLimitBytes} bytes` });
+    if (status === 413) return reply.status(413).send({ error: 'DL_TOO_LARGE', message: `body larger than ${req.routeOptions.bodyLimit ?? bodyLimitBytes} bytes` });
     if (status >= 400 && status < 500) return reply.status(status).send({ error: err.code ?? 'DL_BAD_REQUEST', message: err.message });
     req.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: 'DL_INTERNAL', message: 'internal error' });

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import {
   ConfigError,
-  DriftloopError,
+  DeliveryError,
   ShutdownError,
   ValidationError,
   counter,
@@ -201,11 +201,6 @@ function resolveOptions(options: AlertSenderOptions) {
   return { queueLimit, timeoutMs, closeTimeoutMs, externalUrl, clock, retryOptions: Object.freeze(retryOptions), targets };
 }
 
-/** A webhook's answer or a transport failure, retriable when another attempt may succeed. */
-function deliveryError(message: string, retriable: boolean, cause?: unknown): DriftloopError {
-  return new DriftloopError('DL_ALERT_DELIVERY', message, 502, retriable, cause === undefined ? {} : { cause });
-}
-
 /**
  * Sends driftloop's alerts to webhooks as Alertmanager v4 payloads, one alert
  * per payload, signed and retried. send() only queues: each webhook has its
@@ -256,13 +251,13 @@ export function createAlertSender(options: AlertSenderOptions): AlertSender {
       // fetch reports refused connections, resets and DNS failures as TypeError, and its
       // timeout as a TimeoutError: both are the network's fault, so worth another try.
       const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : errorMessage((err as Error).cause ?? err);
-      throw deliveryError(`${target.host}: ${reason}`, true, err);
+      throw new DeliveryError(`${target.host}: ${reason}`, { host: target.host }, true, { cause: err });
     }
     // The body is not read; cancelling frees the connection.
     await response.body?.cancel().catch(() => {});
     if (response.ok) return;
     const retriable = response.status === 429 || response.status >= 500;
-    throw deliveryError(`${target.host} answered ${response.status}`, retriable);
+    throw new DeliveryError(`${target.host} answered ${response.status}`, { host: target.host, status: response.status }, retriable);
   };
 
   const deliver = async (target: Target, delivery: Delivery): Promise<void> => {

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../services/common/index.js';
+import { DEFAULT_POLICY, decideWindow, decisiveTest, judge, mergePolicy, parsePolicies } from '../../../services/drift/policy.js';
+import type { ReferenceProfile } from '../../../services/drift/profile.js';
+import type { Statistic } from '../../../services/drift/statistics.js';
+
+const profile = (over: Partial<ReferenceProfile> = {}): ReferenceProfile => ({
+  model: 'm', modelVersion: 'v1', profileId: 'p', builtAt: 0, source: 'test', monitorFrom: 0, numeric: [], categorical: [], score: null, classes: null,
+  positiveLabel: null, performance: null, adaptive: {}, ...over,
+});
+const stat = (feature: string, test: string, value: number, over: Partial<Statistic> = {}): Statistic => ({ feature, kind: 'numeric', variant: '', test, value, pValue: null, present: 5000, ...over });
+
+describe('drift policy configuration', () => {
+  it('reads per-model overrides over the defaults', () => {
+    const policies = parsePolicies('{"elec2": {"windowRows": 2000, "thresholds": {"psi": 0.25}, "mode": "adaptive"}}', DEFAULT_POLICY);
+    const p = policies.get('elec2')!;
+    expect(p.windowRows).toBe(2000);
+    expect(p.thresholds).toEqual({ ...DEFAULT_POLICY.thresholds, psi: 0.25 });
+    expect(p.mode).toBe('adaptive');
+    expect(DEFAULT_POLICY.thresholds.psi).toBe(0.2);
+  });
+
+  it.each([
+    ['not json', /DRIFT_POLICIES: is not JSON/],
+    ['[]', /must be a JSON object/],
+    ['{"m": {"windows": 3}}', /DRIFT_POLICIES\.m\.windows: unknown policy key \(allowed: mode, numericTest/],
+    ['{"m": {"mode": "magic"}}', /DRIFT_POLICIES\.m\.mode: "magic" is not allowed \(allowed: fixed, adaptive\)/],
+    ['{"m": {"thresholds": {"kl": 1}}}', /DRIFT_POLICIES\.m\.thresholds\.kl: unknown threshold \(allowed: psi, js, ksPValue, wasserstein, chi2PValue\)/],
+    ['{"m": {"driftShare": 2}}', /DRIFT_POLICIES\.m\.driftShare: must be from 0 to 1/],
+    ['{"m": {"consecutiveWindows": 0}}', /consecutiveWindows: must be at least 1/],
+    ['{"m": {"predictionDrift": "yes"}}', /predictionDrift: must be true or false/],
+  ])('refuses %s naming the key and what is allowed', (json, message) => {
+    expect(() => parsePolicies(json, DEFAULT_POLICY)).toThrow(ConfigError);
+    expect(() => parsePolicies(json, DEFAULT_POLICY)).toThrow(message);
+  });
+});
+
+describe('judging statistics', () => {
+  it('picks KS and chi-square for small windows and Wasserstein and JS for large ones', () => {
+    expect(decisiveTest(DEFAULT_POLICY, 'numeric', 1000)).toBe('ks');
+    expect(decisiveTest(DEFAULT_POLICY, 'numeric', 1001)).toBe('wasserstein');
+    expect(decisiveTest(DEFAULT_POLICY, 'categorical', 500)).toBe('chi2');
+    expect(decisiveTest(DEFAULT_POLICY, 'categorical', 5000)).toBe('js');
+    expect(decisiveTest(mergePolicy(DEFAULT_POLICY, { numericTest: 'psi' }, 't'), 'numeric', 10)).toBe('psi');
+  });
+
+  it('drifts p-value tests below their threshold and distances at or above theirs', () => {
+    const judged = judge(
+      [stat('a', 'ks', 0.2, { pValue: 0.01, present: 500 }), stat('b', 'ks', 0.01, { pValue: 0.5, present: 500 }), stat('c', 'wasserstein', 0.1), stat('d', 'wasserstein', 0.099), stat('e', 'mean_shift', 3)],
+      DEFAULT_POLICY,
+      profile(),
+    );
+    expect(judged.map((s) => [s.feature, s.drifted, s.decisive])).toEqual([['a', true, true], ['b', false, true], ['c', true, true], ['d', false, true], ['e', false, false]]);
+  });
+
+  it('uses the adaptive threshold of the statistic where the reference measured one', () => {
+    const adaptive = mergePolicy(DEFAULT_POLICY, { mode: 'adaptive' }, 't');
+    const [s] = judge([stat('a', 'wasserstein', 0.15)], adaptive, profile({ adaptive: { 'numeric:a:wasserstein': 0.2 } }));
+    expect(s).toMatchObject({ drifted: false, threshold: 0.2 });
+    const [fallback] = judge([stat('b', 'wasserstein', 0.15)], adaptive, profile());
+    expect(fallback).toMatchObject({ drifted: true, threshold: 0.1 });
+  });
+});
+
+describe('deciding a window', () => {
+  const features = (drifted: number, of: number) => judge(Array.from({ length: of }, (_, i) => stat(`f${i}`, 'wasserstein', i < drifted ? 0.5 : 0.01)), DEFAULT_POLICY, profile());
+
+  it('decides nothing on a window under the minimum size', () => {
+    expect(decideWindow(features(10, 10), DEFAULT_POLICY, profile(), 99, 5)).toMatchObject({ decision: 'none', streak: 0 });
+  });
+
+  it('watches the first drifting window and retrains at the configured streak', () => {
+    const first = decideWindow(features(6, 10), DEFAULT_POLICY, profile(), 5000, 0);
+    expect(first).toMatchObject({ decision: 'watch', datasetDrift: true, driftShare: 0.6, streak: 1, cause: null });
+    expect(decideWindow(features(6, 10), DEFAULT_POLICY, profile(), 5000, 1)).toMatchObject({ decision: 'retrain', streak: 2, cause: 'drift' });
+  });
+
+  it('does not call a minority of drifted features dataset drift', () => {
+    const v = decideWindow(features(3, 20), DEFAULT_POLICY, profile(), 5000, 1);
+    expect(v).toMatchObject({ decision: 'none', datasetDrift: false, driftShare: 0.15 });
+    expect(v.reasons[0]).toMatch(/3 of 20 features drifted/);
+  });
+
+  it('counts drift of the champion predictions alone when the policy says so', () => {
+    const judged = judge([stat('score', 'wasserstein', 0.4, { kind: 'prediction', variant: 'champion' })], DEFAULT_POLICY, profile());
+    expect(decideWindow(judged, DEFAULT_POLICY, profile(), 5000, 1)).toMatchObject({ decision: 'retrain', cause: 'drift' });
+    const off = mergePolicy(DEFAULT_POLICY, { predictionDrift: false }, 't');
+    expect(decideWindow(judged, off, profile(), 5000, 1)).toMatchObject({ decision: 'none' });
+  });
+
+  it('retrains on an accuracy drop beyond the allowed one once enough labels arrived', () => {
+    const ref = profile({ performance: { labeled: 1000, accuracy: 0.9, errorRate: 0.1, logLoss: null, auc: null } });
+    const acc = (value: number, present: number) => judge([stat('performance', 'accuracy', value, { kind: 'performance', variant: 'champion', present })], DEFAULT_POLICY, ref);
+    expect(decideWindow(acc(0.8, 500), DEFAULT_POLICY, ref, 5000, 0)).toMatchObject({ decision: 'retrain', cause: 'performance' });
+    expect(decideWindow(acc(0.8, 50), DEFAULT_POLICY, ref, 5000, 0)).toMatchObject({ decision: 'none' });
+    expect(decideWindow(acc(0.86, 500), DEFAULT_POLICY, ref, 5000, 0)).toMatchObject({ decision: 'none' });
+  });
+});
