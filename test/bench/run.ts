@@ -2,19 +2,44 @@
  * `npm run bench`: figures, each next to a baseline measured in the same run
  * (absolute numbers vary with the machine; ratios travel).
  *
- *   npm run bench -- --events 200000     smaller run
+ *   npm run bench                          every bench: ingest, then drift
+ *   npm run bench -- ingest                one of them (or `drift`)
+ *   npm run bench -- --events 200000       smaller ingest run
+ *   npm run bench -- drift --drift-max-rows 1000000
+ *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
  */
 import { parseArgs } from 'node:util';
 import { startEmbeddedKafka } from '../../services/common/index.js';
+import { runDriftBench, type BaselineTiming } from './drift/bench.js';
 import { runIngestBench, type IngestBenchResult } from './ingest/bench.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, clients: { type: 'string', default: 'rdkafka,kafkajs' } } });
+const BENCHES = ['ingest', 'drift'] as const;
+type Bench = (typeof BENCHES)[number];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    events: { type: 'string', default: '1000000' },
+    clients: { type: 'string', default: 'rdkafka,kafkajs' },
+    'drift-max-rows': { type: 'string', default: process.env.BENCH_DRIFT_MAX_ROWS ?? '10000000' },
+    'drift-reference-rows': { type: 'string', default: process.env.BENCH_DRIFT_REFERENCE_ROWS ?? '20000' },
+    'drift-baseline-max-rows': { type: 'string', default: process.env.BENCH_DRIFT_BASELINE_MAX_ROWS ?? '1000000' },
+    'drift-as-written-max-rows': { type: 'string', default: process.env.BENCH_DRIFT_AS_WRITTEN_MAX_ROWS ?? '1000000' },
+  },
+});
+for (const name of positionals) {
+  if (!(BENCHES as readonly string[]).includes(name)) {
+    console.error(`unknown bench ${JSON.stringify(name)}; one of ${BENCHES.join(', ')}`);
+    process.exit(2);
+  }
+}
+const selected = positionals.length > 0 ? (positionals as Bench[]) : [...BENCHES];
 const events = Number(values.events);
 const clients = values.clients.split(',') as ('rdkafka' | 'kafkajs')[];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-async function main(): Promise<void> {
+async function ingest(): Promise<void> {
   console.log(`ingest: ${fmt(events)} Confluent Avro feature events (20 numeric + 3 categorical) through the embedded Kafka into chDB`);
   const kafka = await startEmbeddedKafka({ brokers: 3 });
   const results: IngestBenchResult[] = [];
@@ -41,6 +66,44 @@ async function main(): Promise<void> {
       'rows stored': fmt(r.rows),
     })),
   );
+}
+
+async function drift(): Promise<void> {
+  const maxRows = Number(values['drift-max-rows']);
+  const sizes = [100_000, 1_000_000, 10_000_000].filter((n) => n <= maxRows);
+  if (sizes.length === 0) sizes.push(maxRows);
+  console.log(`drift: one window's drift report (20 numeric + 3 categorical features) in chDB with the monitor's one query, against pulling the rows into Node and computing there; windows of ${sizes.map(fmt).join(', ')} rows`);
+  const r = await runDriftBench({
+    sizes,
+    referenceRows: Number(values['drift-reference-rows']),
+    baselineMaxRows: Number(values['drift-baseline-max-rows']),
+    asWrittenMaxRows: Number(values['drift-as-written-max-rows']),
+    log: console.log,
+  });
+  // `~` marks a baseline scaled per row from the largest window it was measured on.
+  const total = (b: BaselineTiming): number => b.pullMs + b.computeMs;
+  const ms = (n: number, measured = true): string => `${measured ? '' : '~'}${fmt(n)}`;
+  console.table(
+    r.windows.map((w, i) => ({
+      rows: fmt(w.rows),
+      'query best ms': ms(w.windowMs.best),
+      'query median ms': ms(w.windowMs.median),
+      'rows/s (median)': fmt(w.rows / (w.windowMs.median / 1000)),
+      'other CPU': `${(w.otherCpuShare * 100).toFixed(0)}%`,
+      'x per 10x rows': i > 0 ? (w.windowMs.median / r.windows[i - 1]!.windowMs.median).toFixed(1) : '',
+      'pull ms': ms(w.tuned.pullMs, w.tuned.measured),
+      'compute ms (tuned)': ms(w.tuned.computeMs, w.tuned.measured),
+      'compute ms (drift-reference.ts)': ms(w.asWritten.computeMs, w.asWritten.measured),
+      'query vs tuned': `${(total(w.tuned) / w.windowMs.median).toFixed(1)}x`,
+      'query vs drift-reference.ts': `${(total(w.asWritten) / w.windowMs.median).toFixed(1)}x`,
+    })),
+  );
+  console.log(`  reference profile build: ${(r.referenceBuildMs / 1000).toFixed(2)} s for ${fmt(r.referenceRows)} rows; target: a 1M-row window in <= 1.5 s, >= 10x faster than the baseline`);
+}
+
+async function main(): Promise<void> {
+  if (selected.includes('ingest')) await ingest();
+  if (selected.includes('drift')) await drift();
 }
 
 main().catch((err: unknown) => {
