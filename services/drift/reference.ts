@@ -3,7 +3,8 @@ import type { ClickHouse, Clock } from '../common/index.js';
 import { systemClock } from '../common/index.js';
 import type { CategoricalProfile, NumericProfile, ReferenceProfile } from './profile.js';
 import { distributionParams } from './sql/distribution.js';
-import { numericBucketParams, numericBucketsSql, scoreBucketsSql, type WindowRow } from './sql/window-query.js';
+import { longHistogramsSql } from './sql/distribution.js';
+import { numericBucketParams, numericHistogramsSql, scoreBucketsSql, type WindowRow } from './sql/window-query.js';
 import { computeWindow } from './window-stats.js';
 import { statisticKey, windowStatistics } from './statistics.js';
 
@@ -45,7 +46,7 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
     params,
   );
   const numeric = numericRows.map((r) => numericProfile(r.feature, r, total));
-  if (numeric.length > 0) await fillFineCounts(clickhouse, numeric, 'nf', numericBucketsSql(numeric.length, RANGE), numericBucketParams(numeric), params);
+  if (numeric.length > 0) await fillFineCounts(clickhouse, numeric, numericHistogramsSql(numeric.length, RANGE), numericBucketParams(numeric), params);
 
   const categoryRows = await clickhouse.query<{ feature: string; categories: string[]; counts: string[]; present: string }>(
     `SELECT k AS feature, groupArray({maxCategories:UInt32})(val) AS categories, groupArray({maxCategories:UInt32})(c) AS counts, sum(c) AS present
@@ -62,7 +63,7 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
     params,
   );
   const score = scoreRow ? numericProfile('score', scoreRow, Number(scoreRow.rows)) : null;
-  if (score) await fillFineCounts(clickhouse, [score], 'ps', scoreBucketsSql('1', champion), distributionParams([score], 'ps'), params);
+  if (score) await fillFineCounts(clickhouse, [score], longHistogramsSql(scoreBucketsSql('1', champion), 'ps', 1), distributionParams([score], 'ps'), params);
 
   const [classRow] = await clickhouse.query<{ categories: string[]; counts: string[]; present: string; positive: string; scored: string }>(
     `SELECT groupArray({maxCategories:UInt32})(prediction) AS categories, groupArray({maxCategories:UInt32})(c) AS counts, sum(c) AS present,
@@ -105,11 +106,20 @@ interface QuantileRow {
   deciles: number[];
 }
 
-// quantileExact semantics without literal levels: element floor(i / K * n) of the sorted values.
+/**
+ * quantileExact semantics without literal levels: the level-i/K quantile is
+ * element floor(i / K * n) of the sorted values. A sorted element at rank r is
+ * kept when some level maps to it; only levels ceil(r K / n) +- 1 can, so the
+ * check is O(1) per value (indexing `sorted` inside a lambda over the levels
+ * would copy it once per level: K x n memory).
+ */
+const quantilesAt = (k: string, from: number, to: string): string =>
+  `arrayDistinct(arrayFilter((x, r) -> arrayExists(i -> i >= ${from} AND i <= ${to} AND least(toUInt64(floor(i / ${k} * n)), n - 1) = r,
+      [toInt64(ceil(r * ${k} / n)) - 1, toInt64(ceil(r * ${k} / n)), toInt64(ceil(r * ${k} / n)) + 1]), sorted, range(n)))`;
 const QUANTILES = `count() AS present, avg(v) AS mean, stddevPop(v) AS std,
-  arraySort(groupArray(v)) AS sorted,
-  arrayDistinct(arrayMap(i -> sorted[least(toUInt64(floor(i / {K:UInt32} * length(sorted))), length(sorted) - 1) + 1], range(0, {K:UInt32} + 1))) AS grid,
-  arrayDistinct(arrayMap(i -> sorted[least(toUInt64(floor(i / 10 * length(sorted))), length(sorted) - 1) + 1], range(1, 10))) AS deciles`;
+  arraySort(groupArray(v)) AS sorted, length(sorted) AS n,
+  ${quantilesAt('{K:UInt32}', 0, '{K:UInt32}')} AS grid,
+  ${quantilesAt('10', 1, '9')} AS deciles`;
 
 function numericProfile(feature: string, r: QuantileRow, rows: number): NumericProfile {
   const present = Number(r.present);
@@ -137,17 +147,12 @@ function categoricalProfile(feature: string, r: { categories: string[]; counts: 
 async function fillFineCounts(
   clickhouse: ClickHouse,
   profiles: NumericProfile[],
-  prefix: 'nf' | 'ps',
-  buckets: string,
+  histograms: string,
   bucketParams: Record<string, unknown>,
   params: Record<string, unknown>,
 ): Promise<void> {
-  const rows = await clickhouse.query<{ fi: number; counts: string[] }>(
-    `SELECT fi, arrayMap(g -> m[reinterpretAsUInt64(g)], {${prefix}_ext:Array(Array(Float64))}[fi]) AS counts
-     FROM (SELECT fi, mapFromArrays(groupArray(reinterpretAsUInt64(b)), groupArray(c)) AS m FROM (SELECT fi, b, count() AS c FROM (${buckets}) GROUP BY fi, b) GROUP BY fi)`,
-    { ...bucketParams, ...params },
-  );
-  for (const r of rows) profiles[r.fi - 1]!.fineCounts = r.counts.map(Number);
+  const rows = await clickhouse.query<{ fi: number; wc: number[] }>(`SELECT fi, wc FROM (${histograms})`, { ...bucketParams, ...params });
+  for (const r of rows) profiles[r.fi - 1]!.fineCounts = r.wc.map(Number);
 }
 
 async function referencePerformance(clickhouse: ClickHouse, profile: ReferenceProfile, range: ReferenceRange): Promise<ReferenceProfile['performance']> {

@@ -44,8 +44,9 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
     const { model, cause } = input;
     const runId = runIdFor(model, cause);
     const now = deps.clock.now();
-    const [state] = await deps.clickhouse.query<{ same: number; open_run: string; last_ts: string }>(
-      `SELECT countIf(r.run_id = {run:String}) AS same,
+    const [state] = await deps.clickhouse.query<{ requests: string; same: string; open_run: string; last_ts: string }>(
+      `SELECT count() AS requests,
+              countIf(r.run_id = {run:String}) AS same,
               argMaxIf(r.run_id, r.ts, s.run_id = '' AND r.ts > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
               toString(max(r.ts)) AS last_ts
        FROM (SELECT * FROM {db:Identifier}.retrain_requests FINAL WHERE model = {model:String}) AS r
@@ -53,10 +54,12 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
        SETTINGS join_use_nulls = 0`,
       { model, run: runId, openSince: now - deps.openRunTimeoutMs, terminal: TERMINAL },
     );
+    const requested = Number(state?.requests ?? 0) > 0;
     let outcome: RetrainOutcome;
-    if (state && Number(state.same) > 0) outcome = { runId, status: 'joined' };
+    if (Number(state?.same ?? 0) > 0) outcome = { runId, status: 'joined' };
     else if (state?.open_run) outcome = { runId: state.open_run, status: 'joined' };
-    else if (cause.kind !== 'manual' && state && Number(state.same) === 0 && state.last_ts !== '' && fromChTimestamp(state.last_ts) > now - deps.cooldownMs(model) && hasRequests(state)) {
+    else if (cause.kind !== 'manual' && requested && fromChTimestamp(state!.last_ts) > now - deps.cooldownMs(model)) {
+      // The last run is closed but recent: a person can still ask (manual), automation waits.
       outcome = { runId, status: 'cooldown' };
     } else {
       const event = { event_id: randomUUID(), model, ts: now, run_id: runId, cause, requested_by: input.requestedBy, params: input.params ?? {} };
@@ -76,9 +79,4 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
     request: (input) => serial(input.model, () => request(input)),
     knowsModel: (model) => deps.knowsModel(model),
   };
-}
-
-function hasRequests(state: { last_ts: string }): boolean {
-  // max() over no rows is the epoch.
-  return !state.last_ts.startsWith('1970-01-01');
 }

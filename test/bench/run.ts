@@ -22,7 +22,7 @@ const { values, positionals } = parseArgs({
     events: { type: 'string', default: '1000000' },
     clients: { type: 'string', default: 'rdkafka,kafkajs' },
     'drift-max-rows': { type: 'string', default: process.env.BENCH_DRIFT_MAX_ROWS ?? '10000000' },
-    'drift-reference-rows': { type: 'string', default: process.env.BENCH_DRIFT_REFERENCE_ROWS ?? '20000' },
+    'drift-reference-rows': { type: 'string', default: process.env.BENCH_DRIFT_REFERENCE_ROWS ?? '200000' },
     'drift-baseline-max-rows': { type: 'string', default: process.env.BENCH_DRIFT_BASELINE_MAX_ROWS ?? '1000000' },
     'drift-as-written-max-rows': { type: 'string', default: process.env.BENCH_DRIFT_AS_WRITTEN_MAX_ROWS ?? '1000000' },
   },

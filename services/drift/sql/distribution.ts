@@ -3,11 +3,13 @@ import { coarseIndex, type NumericProfile } from '../profile.js';
 /**
  * The comparison of numeric values with their reference, in SQL.
  *
- * Input: a subquery `buckets` with one row per present value: `(fi, v, b)`,
- * where `fi` (1-based) says which reference the value belongs to and `b` is
- * its fine bucket, computed by {@link bucketExpression}. The fine buckets are
- * the reference's quantiles at levels i/K (K = 1000 by default), so one bucket
- * holds at most about 1/K of the reference.
+ * Input: `histograms`, one row per reference `fi` (1-based) with the
+ * window's `present` values, `mean`, `std`, `under_sum` / `over_sum` (sums of
+ * the values below / above the reference range) and `wc`, the counts per fine
+ * bucket [under, grid..., over], aligned with `ext` = [-inf, grid...,
+ * nextUp(max)] ({@link wideHistogramsSql} or {@link longHistogramsSql}). The
+ * fine buckets are the reference's quantiles at levels i/K (K = 1000 by
+ * default), so one bucket holds at most about 1/K of the reference.
  *
  * From the histograms, per fi, with reference R and window W:
  * - PSI and Jensen-Shannon distance (natural log) on the coarse bins:
@@ -22,7 +24,7 @@ import { coarseIndex, type NumericProfile } from '../profile.js';
  *   (`wasserstein_bound`, raw units);
  * - mean shift in reference stds, std ratio, out-of-range share.
  */
-export function distributionSql(buckets: string, prefix: string): string {
+export function distributionSql(histograms: string, prefix: string): string {
   const p = (name: string, type: string): string => `{${prefix}_${name}:${type}}`;
   return `
 SELECT
@@ -31,8 +33,7 @@ SELECT
   mean,
   std,
   ${p('ref_present', 'Array(Float64)')}[fi] AS ref_present,
-  ${p('grid', 'Array(Array(Float64))')}[fi] AS grid,
-  arrayMap(g -> m[reinterpretAsUInt64(g)], ${p('ext', 'Array(Array(Float64))')}[fi]) AS wc,
+  arraySlice(ext, 2, length(ext) - 2) AS grid,
   ${p('ref_fine', 'Array(Array(UInt64))')}[fi] AS rc,
   arrayMap(x -> x / present, arrayCumSum(wc)) AS cdf_w,
   arrayMap(x -> x / ref_present, arrayCumSum(rc)) AS cdf_r,
@@ -52,6 +53,47 @@ SELECT
   arrayMap(j -> arraySum(arrayFilter((c, k) -> k = j, wc, ci)) / present, range(length(q))) AS pw,
   arraySum(arrayMap((a, b) -> (greatest(a, {epsilon:Float64}) - greatest(b, {epsilon:Float64})) * log(greatest(a, {epsilon:Float64}) / greatest(b, {epsilon:Float64})), pw, q)) AS psi,
   sqrt(greatest(0., 0.5 * arraySum(arrayMap((a, b) -> if(a > 0, a * log(a / ((a + b) / 2)), 0.) + if(b > 0, b * log(b / ((a + b) / 2)), 0.), pw, q)))) AS js
+FROM (${histograms})
+WHERE present > 0`;
+}
+
+/**
+ * Histograms of the values of `columns` (one expression per reference, NaN
+ * for missing) over the rows `from` yields, in one pass with one aggregate
+ * state per reference: no ARRAY JOIN or GROUP BY. A value's fine bucket is
+ * its roundDown onto [-inf, grid..., nextUp(max)], turned into the bucket's
+ * index by `transform` (a hash lookup on the same constant array), counted by
+ * countResample into an array aligned with the buckets.
+ * Rows: (fi, present, mean, std, under_sum, over_sum, wc).
+ */
+export function wideHistogramsSql(columns: readonly string[], from: string, prefix: string): string {
+  const per = columns.map((_, k) => {
+    const i = k + 1;
+    const v = `v${i}`;
+    const g = `${prefix}_g${i}`;
+    const n = `{${prefix}_n${i}:UInt32}`;
+    const ok = `NOT isNaN(${v})`;
+    return `countIfResample(0, ${n}, 1)(${ok}, transform(roundDown(${v}, ${g}), ${g}, range(${n}), 0)) AS h${i},
+    countIf(${ok}) AS n${i}, avgIf(${v}, ${ok}) AS m${i}, stddevPopIf(${v}, ${ok}) AS s${i},
+    sumIf(${v}, ${v} < ${g}[2]) AS u${i}, sumIf(${v}, ${v} > ${g}[-2]) AS o${i}`;
+  });
+  const tuples = columns.map((_, k) => `(${k + 1}, toFloat64(n${k + 1}), m${k + 1}, s${k + 1}, u${k + 1}, o${k + 1}, arrayMap(x -> toFloat64(x), h${k + 1}), ${prefix}_g${k + 1})`);
+  return `
+SELECT t.1 AS fi, t.2 AS present, t.3 AS mean, t.4 AS std, t.5 AS under_sum, t.6 AS over_sum, t.7 AS wc, t.8 AS ext
+FROM (WITH ${columns.map((_, k) => `{${prefix}_g${k + 1}:Array(Float64)} AS ${prefix}_g${k + 1}`).join(', ')}
+  SELECT ${per.join(', ')}, ${columns.map((_, k) => `${prefix}_g${k + 1}`).join(', ')} FROM (SELECT ${columns.map((c, k) => `${c} AS v${k + 1}`).join(', ')} FROM ${from}))
+ARRAY JOIN [${tuples.join(', ')}] AS t`;
+}
+
+/**
+ * The same histograms from rows `(fi, v, b)` (b from {@link bucketExpression}),
+ * for sources where the reference index is a column (prediction variants).
+ */
+export function longHistogramsSql(buckets: string, prefix: string, references: number): string {
+  const grids = `${prefix}_grids`;
+  return `
+WITH [${Array.from({ length: references }, (_, i) => `{${prefix}_g${i + 1}:Array(Float64)}`).join(', ')}] AS ${grids}
+SELECT fi, present, mean, std, under_sum, over_sum, arrayMap(g -> m[reinterpretAsUInt64(g)], ${grids}[fi]) AS wc, ${grids}[fi] AS ext
 FROM
 (
   SELECT
@@ -60,14 +102,9 @@ FROM
     sum(s) / present AS mean,
     sqrt(varPopMerge(vs)) AS std,
     sumIf(s, b = -inf) AS under_sum,
-    sumIf(s, b > ${p('top', 'Array(Float64)')}[fi]) AS over_sum,
+    sumIf(s, b = ${grids}[fi][-1]) AS over_sum,
     mapFromArrays(groupArray(reinterpretAsUInt64(b)), groupArray(toFloat64(c))) AS m
-  FROM
-  (
-    SELECT fi, b, count() AS c, sum(v) AS s, varPopState(v) AS vs
-    FROM (${buckets})
-    GROUP BY fi, b
-  )
+  FROM (SELECT fi, b, count() AS c, sum(v) AS s, varPopState(v) AS vs FROM (${buckets}) GROUP BY fi, b)
   GROUP BY fi
 )`;
 }
@@ -87,10 +124,7 @@ export function bucketExpression(value: string, i: number, prefix: string): stri
 /** The parameters {@link distributionSql} and {@link bucketExpression} read, for references 1..n. */
 export function distributionParams(profiles: readonly NumericProfile[], prefix: string): Record<string, unknown> {
   const params: Record<string, unknown> = {
-    [`${prefix}_grid`]: floatArrays(profiles.map((p) => p.grid)),
     [`${prefix}_ref_fine`]: profiles.map((p) => p.fineCounts),
-    [`${prefix}_ext`]: floatArrays(profiles.map((p) => [-Infinity, ...p.grid, nextUp(p.grid[p.grid.length - 1]!)])),
-    [`${prefix}_top`]: floatArray(profiles.map((p) => p.grid[p.grid.length - 1]!)),
     [`${prefix}_ref_present`]: floatArray(profiles.map((p) => p.present)),
     [`${prefix}_ref_mean`]: floatArray(profiles.map((p) => p.mean)),
     [`${prefix}_ref_std`]: floatArray(profiles.map((p) => p.std)),
@@ -99,6 +133,7 @@ export function distributionParams(profiles: readonly NumericProfile[], prefix: 
   };
   profiles.forEach((p, i) => {
     params[`${prefix}_g${i + 1}`] = floatArray([-Infinity, ...p.grid, nextUp(p.grid[p.grid.length - 1]!)]);
+    params[`${prefix}_n${i + 1}`] = p.grid.length + 2;
   });
   return params;
 }

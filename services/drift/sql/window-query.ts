@@ -1,5 +1,5 @@
 import type { NumericProfile, ReferenceProfile } from '../profile.js';
-import { bucketExpression, distributionParams, distributionSql } from './distribution.js';
+import { bucketExpression, distributionParams, distributionSql, longHistogramsSql, wideHistogramsSql } from './distribution.js';
 import { categoricalParams, categoricalSql } from './categorical.js';
 
 /** Prediction variants, in the order their reference index (1-based) follows. */
@@ -36,7 +36,7 @@ export function windowQuery(profile: ReferenceProfile, bounds: WindowBounds, opt
 
   if (profile.numeric.length > 0) {
     Object.assign(params, numericBucketParams(profile.numeric));
-    sections.push(`SELECT 'numeric', {nf_names:Array(String)}[fi], '', toFloat64(present), ${numericStats} FROM (${distributionSql(numericBucketsSql(profile.numeric.length, inWindow()), 'nf')})`);
+    sections.push(`SELECT 'numeric', {nf_names:Array(String)}[fi], '', toFloat64(present), ${numericStats} FROM (${distributionSql(numericHistogramsSql(profile.numeric.length, inWindow()), 'nf')})`);
   }
 
   if (profile.categorical.length > 0) {
@@ -50,7 +50,7 @@ export function windowQuery(profile: ReferenceProfile, bounds: WindowBounds, opt
   if (profile.score) {
     // Every variant is compared with the one reference score distribution.
     Object.assign(params, distributionParams(VARIANTS.map(() => profile.score!), 'ps'));
-    sections.push(`SELECT 'score', 'score', ['${VARIANTS.join("','")}'][fi], toFloat64(present), ${numericStats} FROM (${distributionSql(scoreBucketsSql(`${variants}`, inWindow()), 'ps')})`);
+    sections.push(`SELECT 'score', 'score', ['${VARIANTS.join("','")}'][fi], toFloat64(present), ${numericStats} FROM (${distributionSql(longHistogramsSql(scoreBucketsSql(`${variants}`, inWindow()), 'ps', VARIANTS.length), 'ps')})`);
   }
   if (profile.classes) {
     Object.assign(params, categoricalParams(VARIANTS.map(() => profile.classes!), 'pc'));
@@ -76,15 +76,13 @@ GROUP BY p.variant`);
 }
 
 /**
- * One row per present numeric feature value of the rows matching `where`:
- * (fi, v, b). The map is read once per row, each feature's value picked by
- * name (an absent key or NaN is missing), then fanned out by ARRAY JOIN.
+ * Histograms and moments of every numeric feature of the rows matching
+ * `where`, in one pass: the map is read once per row and each feature's value
+ * picked by name (an absent key or NaN is missing).
  */
-export function numericBucketsSql(features: number, where: string): string {
-  const idx = Array.from({ length: features }, (_, i) => i + 1);
-  const values = idx.map((i) => `ifNull(arrayElementOrNull(numeric, {nf_k${i}:String}), nan) AS v${i}`).join(', ');
-  const tuples = idx.map((i) => `(${i}, v${i}, ${bucketExpression(`v${i}`, i, 'nf')})`).join(', ');
-  return `SELECT t.1 AS fi, t.2 AS v, t.3 AS b FROM (SELECT ${values} FROM {db:Identifier}.features WHERE ${where}) ARRAY JOIN [${tuples}] AS t WHERE NOT isNaN(t.2)`;
+export function numericHistogramsSql(features: number, where: string): string {
+  const columns = Array.from({ length: features }, (_, i) => `ifNull(arrayElementOrNull(numeric, {nf_k${i + 1}:String}), nan)`);
+  return wideHistogramsSql(columns, `{db:Identifier}.features WHERE ${where}`, 'nf');
 }
 
 export function numericBucketParams(features: readonly NumericProfile[]): Record<string, unknown> {

@@ -5,7 +5,7 @@ import type { Runtime } from '../../../services/cli/runtime.js';
 import { createDriftMonitor, DEFAULT_POLICY, mergePolicy, registerDriftRoutes, type DriftMonitor, type DriftPolicy } from '../../../services/drift/index.js';
 import { insertFeatures, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
 import { startTestRuntime } from '../../support/runtime.js';
-import { uniqueName } from '../../support/index.js';
+import { uniqueName, waitFor } from '../../support/index.js';
 
 const T0 = Date.UTC(2026, 2, 1);
 const WINDOW = 2000;
@@ -40,8 +40,9 @@ async function stream(model: string, change: Change, windows: { clean: number; d
   await insertPredictions(runtime.clickhouse, model, preds);
 }
 
-function monitor(): DriftMonitor {
+function monitor(clock?: { now(): number }): DriftMonitor {
   const m = createDriftMonitor({
+    clock,
     bus: runtime.bus,
     clickhouse: runtime.clickhouse,
     codec: runtime.codec,
@@ -172,5 +173,28 @@ describe('drift monitor on the embedded engines', () => {
     const other = await m.retrain.request({ model, cause: { kind: 'alert', ref: 'other', detail: '' }, requestedBy: 'test' });
     expect(other).toEqual({ runId: opened[0]!.run_id, status: 'joined' });
     await server.close();
+  }, 120_000);
+
+  it('keeps a run open until the trainer reports it on training-results, then holds automatic runs for the cooldown', async () => {
+    const model = 'm-lifecycle';
+    await stream(model, 'none', { clean: 1, drifted: 0 }, 17);
+    let now = Date.UTC(2026, 5, 1);
+    const m = monitor({ now: () => now });
+    await reference(m, model);
+    await m.start();
+    const first = await m.retrain.request({ model, cause: { kind: 'alert', ref: 'a1', detail: '' }, requestedBy: 'test' });
+    expect(first.status).toBe('opened');
+    expect(await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r1', detail: '' }, requestedBy: 'test' })).toEqual({ runId: first.runId, status: 'joined' });
+
+    // The trainer finishes the run: its terminal state arrives over Kafka.
+    const producer = await runtime.bus.producer();
+    const result = { event_id: 'tr-1', model, ts: now, run_id: first.runId, cause: { kind: 'alert', ref: 'a1', detail: '' }, state: 'done', data_version: null, candidate_version: null, trials: 1, best_params: {}, metrics: {}, artifact_uri: null, artifact_sha256: null, message: '' };
+    await producer.send(`${runtime.config.topicPrefix}training-results`, [{ key: model, value: await runtime.codec.encode('training-results', result) }]);
+    await waitFor(async () => (await runtime.clickhouse.query('SELECT 1 FROM {db:Identifier}.retrain_run_states WHERE run_id = {run:String}', { run: first.runId })).length > 0, { message: 'terminal state recorded', timeoutMs: 60_000 });
+
+    now += 10 * 60_000; // within the 1 h cooldown
+    expect((await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r2', detail: '' }, requestedBy: 'test' })).status).toBe('cooldown');
+    expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u1', detail: '' }, requestedBy: 'test' })).status).toBe('opened');
+    expect(await requests(model)).toHaveLength(2);
   }, 120_000);
 });
