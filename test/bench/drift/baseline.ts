@@ -136,14 +136,21 @@ function numericStats(p: NumericProfile, fine: number[], present: number, sum: n
     psi: ref.psi(pw, q, epsilon),
     js: ref.jsDistance(pw, q),
     ks,
+    ...shiftStats(p, wassersteinRaw, mean, std),
+    out_of_range: (fine[0]! + fine[fine.length - 1]!) / present,
+    ref_present: p.present,
+  };
+}
+
+/** Wasserstein, mean and std and their shifts against the reference, as the query reports them. */
+function shiftStats(p: NumericProfile, wassersteinRaw: number, mean: number, std: number): Record<string, number> {
+  return {
     wasserstein_raw: wassersteinRaw,
     wasserstein: p.std > 0 ? wassersteinRaw / p.std : wassersteinRaw,
     mean,
     std,
     mean_shift: p.std > 0 ? (mean - p.mean) / p.std : 0,
     std_ratio: p.std > 0 ? std / p.std : 1,
-    out_of_range: (fine[0]! + fine[fine.length - 1]!) / present,
-    ref_present: p.present,
   };
 }
 
@@ -190,12 +197,7 @@ export function computeAsWritten(reference: ReadonlyMap<string, readonly number[
           psi: ref.psi(pw, q, epsilon),
           js: ref.jsDistance(pw, q),
           ks: ref.ksGrid(R, W, p.grid),
-          wasserstein_raw: wassersteinRaw,
-          wasserstein: p.std > 0 ? wassersteinRaw / p.std : wassersteinRaw,
-          mean,
-          std,
-          mean_shift: p.std > 0 ? (mean - p.mean) / p.std : 0,
-          std_ratio: p.std > 0 ? std / p.std : 1,
+          ...shiftStats(p, wassersteinRaw, mean, std),
           out_of_range: (wc.fine[0]! + wc.fine[wc.fine.length - 1]!) / n,
           ref_present: p.present,
         },

@@ -1,17 +1,6 @@
 import avro from 'avsc';
 import { avroSchema } from '../../../schemas/index.js';
-
-/** mulberry32: a tiny seeded PRNG, so the producer and the ceiling measure encode identical events. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/random.js';
 
 const NUMERIC = Array.from({ length: 20 }, (_, i) => `num_${String(i).padStart(2, '0')}`);
 const REGIONS = ['nsw', 'vic', 'qld', 'sa', 'tas'];

@@ -16,18 +16,7 @@ import {
   wassersteinGrid,
   type ScoredRow,
 } from '../../support/drift-reference.js';
-
-/** mulberry32: a tiny seeded PRNG, so every run sees the same data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/random.js';
 
 function sample(random: () => number, n: number, draw: (u: number) => number): number[] {
   return Array.from({ length: n }, () => draw(random()));
@@ -91,7 +80,7 @@ describe('bucketCounts', () => {
 
 describe('exact distances', () => {
   it('computes the KS statistic like a brute force over all sample points, ties included', () => {
-    const random = mulberry32(1);
+    const random = seededRandom(1);
     for (let trial = 0; trial < 200; trial++) {
       const discrete = trial % 2 === 0;
       const draw = discrete ? (u: number) => Math.floor(u * 6) : (u: number) => u * 10;
@@ -102,7 +91,7 @@ describe('exact distances', () => {
   });
 
   it('computes W1 like the mean gap between sorted samples of equal size', () => {
-    const random = mulberry32(2);
+    const random = seededRandom(2);
     for (let trial = 0; trial < 200; trial++) {
       const n = 1 + Math.floor(random() * 30);
       const draw = trial % 2 === 0 ? (u: number) => Math.floor(u * 5) : (u: number) => u * u * 10;
@@ -117,7 +106,7 @@ describe('exact distances', () => {
 
 describe('distances on the grid', () => {
   it('equal the exact ones when the grid holds every reference value and the window sits on grid points', () => {
-    const random = mulberry32(3);
+    const random = seededRandom(3);
     for (let trial = 0; trial < 200; trial++) {
       const r = sample(random, 5 + Math.floor(random() * 40), (u) => Math.floor(u * 12) * 0.25);
       const grid = distinctSorted(r);
@@ -128,7 +117,7 @@ describe('distances on the grid', () => {
   });
 
   it('still equal the exact ones when window values fall outside the grid, since the tails are exact', () => {
-    const random = mulberry32(4);
+    const random = seededRandom(4);
     for (let trial = 0; trial < 200; trial++) {
       const r = sample(random, 5 + Math.floor(random() * 40), (u) => Math.floor(u * 8));
       const grid = distinctSorted(r);
@@ -143,7 +132,7 @@ describe('distances on the grid', () => {
   it('never overstate the KS statistic on continuous data, where the grid is coarser than the samples', () => {
     // The grid evaluates |F_W − F_R| just below each grid point, which the
     // supremum over all x already includes.
-    const random = mulberry32(5);
+    const random = seededRandom(5);
     for (let trial = 0; trial < 100; trial++) {
       const r = sample(random, 200, (u) => u * 100);
       const w = sample(random, 150, (u) => u * 100 + trial);
@@ -169,7 +158,7 @@ describe('psi and jsDistance', () => {
   });
 
   it('makes jsDistance symmetric, bounded by sqrt(ln 2), and reach the bound on disjoint supports', () => {
-    const random = mulberry32(6);
+    const random = seededRandom(6);
     for (let trial = 0; trial < 100; trial++) {
       const p = shares(sample(random, 6, (u) => (u < 0.3 ? 0 : u)));
       const q = shares(sample(random, 6, (u) => (u < 0.3 ? 0 : u)));
@@ -251,7 +240,7 @@ describe('performance', () => {
   });
 
   it('computes the AUC like counting positive-negative pairs, ties as one half', () => {
-    const random = mulberry32(7);
+    const random = seededRandom(7);
     for (let trial = 0; trial < 100; trial++) {
       const rows: ScoredRow[] = Array.from({ length: 2 + Math.floor(random() * 60) }, () => {
         const label = random() < 0.4 ? 'pos' : 'neg';
