@@ -69,6 +69,7 @@ const drift: ServiceDefinition<DriftMonitor> = {
         cooldownMs: c.driftCooldownMs,
         maxAccuracyDrop: c.driftMaxAccuracyDrop,
         scheduleIntervalMs: c.driftScheduleIntervalMs,
+        labelDelayMs: c.driftLabelDelayMs,
       },
       'DRIFT_*',
     );

@@ -13,6 +13,7 @@ export const driftOptions = {
   driftConsecutiveWindows: opt.int({ env: 'DRIFT_CONSECUTIVE_WINDOWS', doc: 'Drifting windows in a row before a retrain is requested.', default: 2, min: 1 }),
   driftCooldownMs: opt.int({ env: 'DRIFT_COOLDOWN_MS', doc: 'No new automatic retrain this soon after the last request.', default: 3_600_000, min: 0 }),
   driftMaxAccuracyDrop: opt.number({ env: 'DRIFT_MAX_ACCURACY_DROP', doc: 'Retrain when the champion accuracy falls this far below the reference (0 disables).', default: 0.05, min: 0, max: 1 }),
+  driftLabelDelayMs: opt.int({ env: 'DRIFT_LABEL_DELAY_MS', doc: 'How long labels may trail their predictions (event time); windows of models with performance close that much later.', default: 0, min: 0 }),
   driftScheduleIntervalMs: opt.int({ env: 'DRIFT_SCHEDULE_INTERVAL_MS', doc: 'Retrain on this period regardless of drift (0 disables).', default: 0, min: 0 }),
   driftPolicies: opt.string({ env: 'DRIFT_POLICIES', doc: 'Per-model policy overrides, JSON: {"<model>": {"windowRows": 5000, "thresholds": {"psi": 0.25}, ...}} (keys as in the README policy table).', default: '{}' }),
   driftOpenRunTimeoutMs: opt.int({ env: 'DRIFT_OPEN_RUN_TIMEOUT_MS', doc: 'A requested run with no terminal state on training-results stops blocking new runs after this long.', default: 6 * 3_600_000, min: 1000 }),

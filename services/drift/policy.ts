@@ -38,6 +38,8 @@ export interface DriftPolicy {
   windowMs: number;
   /** ...or of this many events when > 0 (then windowMs is ignored). */
   windowRows: number;
+  /** Labels may arrive this long (event time) after their predictions: windows with performance close that much later. */
+  labelDelayMs: number;
 }
 
 export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
@@ -56,6 +58,7 @@ export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
   scheduleIntervalMs: 0,
   windowMs: 3_600_000,
   windowRows: 0,
+  labelDelayMs: 0,
 }) as DriftPolicy;
 
 const ENUMS: Partial<Record<keyof DriftPolicy, readonly string[]>> = {

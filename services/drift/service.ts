@@ -7,9 +7,10 @@ import type { ReferenceProfile } from './profile.js';
 import { buildReferenceProfile, type ReferenceRange } from './reference.js';
 import { createRetrainRequester } from './retrain.js';
 import { windowStatistics } from './statistics.js';
-import { lastDecidedWindow, listReports, loadActiveProfiles, saveProfile, saveReport, chTimestamp, fromChTimestamp, type DriftReport } from './store.js';
+import { lastDecidedWindow, listReports, loadActiveProfiles, saveProfile, saveReport, chTimestamp, type DriftReport } from './store.js';
 import type { RetrainRequester } from './types.js';
 import { computeWindow } from './window-stats.js';
+import { nextClosedWindow } from './windows.js';
 
 export interface DriftSettings {
   topicPrefix: string;
@@ -107,33 +108,10 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     states.set(profile.model, { profile, nextStart: last?.end ?? profile.monitorFrom, streak: last?.streak ?? 0, scheduleSlot: -1 });
   }
 
-  /** The end of the window starting at `start` (moved past empty stretches), once it has closed; null while open. */
-  async function closedWindow(model: string, start: number, policy: DriftPolicy): Promise<{ start: number; end: number } | null> {
-    const params = { model, start, rows: policy.windowRows };
-    const after = `model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC')`;
-    const [edge] = await clickhouse.query<{ watermark: string; first: string }>(
-      `SELECT toString(max(ts)) AS watermark, toString(min(ts)) AS first FROM {db:Identifier}.features WHERE ${after} HAVING count() > 0`,
-      params,
-    );
-    if (!edge) return null;
-    const watermark = fromChTimestamp(edge.watermark);
-    if (policy.windowRows > 0) {
-      // The window ends before the (N+1)-th event; events tied with it wait for the next window.
-      const [nth] = await clickhouse.query<{ at: string }>(`SELECT toString(ts) AS at FROM {db:Identifier}.features WHERE ${after} ORDER BY ts LIMIT 1 OFFSET {rows:UInt64}`, params);
-      if (!nth) return null;
-      const end = Math.max(fromChTimestamp(nth.at), start + 1);
-      return watermark >= end + settings.latenessMs ? { start, end } : null;
-    }
-    const first = fromChTimestamp(edge.first);
-    const aligned = start + Math.floor((first - start) / policy.windowMs) * policy.windowMs;
-    const end = aligned + policy.windowMs;
-    return watermark >= end + settings.latenessMs ? { start: aligned, end } : null;
-  }
-
   async function decideNext(state: ModelState): Promise<boolean> {
     const { profile } = state;
     const policy = policyFor(profile.model);
-    const closed = await closedWindow(profile.model, state.nextStart, policy);
+    const closed = await nextClosedWindow(clickhouse, profile, state.nextStart, policy, settings.latenessMs);
     if (!closed) return false;
     const { start } = closed;
     const bounds = { model: profile.model, start, end: closed.end };

@@ -3,7 +3,8 @@ import type { CategoricalProfile, NumericProfile, ReferenceProfile } from './pro
 import type { JudgedStatistic } from './policy.js';
 
 const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-const ms = (text: string): number => Date.parse(`${text.replace(' ', 'T')}Z`);
+/** ClickHouse DateTime64 text in UTC, as `toString` ('2026-03-01 01:40:00.000') or ISO output ('2026-03-01T01:40:00.000Z') writes it. */
+const ms = (text: string): number => Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`);
 
 interface ProfileRow {
   model: string;

@@ -72,6 +72,28 @@ function firstDrift(stored: StoredReport[], feature: string, variant = ''): { in
   return null;
 }
 
+/** Every event of `topic` (this run's prefix) that `match` accepts, decoded, with its key. */
+async function readTopic(topic: 'retrain-requests' | 'drift-reports', match: (event: Record<string, unknown>) => boolean): Promise<{ key: string; event: Record<string, unknown> }[]> {
+  const name = `${runtime.config.topicPrefix}${topic}`;
+  const end = (await runtime.bus.topicOffsets(name)).reduce((n, p) => n + p.high, 0);
+  const seen: { key: string; event: Record<string, unknown> }[] = [];
+  let read = 0;
+  const consumer = await runtime.bus.consumer({
+    groupId: uniqueName('read'),
+    topics: [name],
+    onBatch: async (messages) => {
+      for (const m of messages) {
+        read++;
+        const event = await runtime.codec.decode(topic, m.value!);
+        if (match(event)) seen.push({ key: m.key!.toString(), event });
+      }
+    },
+  });
+  await waitFor(() => read >= end, { message: `${end} messages of ${name}`, timeoutMs: 60_000 });
+  await consumer.close();
+  return seen;
+}
+
 beforeAll(async () => {
   runtime = await startTestRuntime();
   policy = mergePolicy(DEFAULT_POLICY, { windowRows: WINDOW }, 'test');
@@ -104,11 +126,19 @@ describe('drift monitor on the embedded engines', () => {
       expect(first!.test).toBe(test);
     }
     if (change === 'prediction') {
-      // Champion prediction drift in 2 windows in a row opens exactly one run, linked to the report.
+      // Champion prediction drift in 2 windows in a row opens exactly one run, linked to the report,
+      // and the request is on retrain-requests keyed by the model.
       const opened = await requests(model);
       expect(opened).toHaveLength(1);
       expect(opened[0]!.cause_kind).toBe('drift');
-      expect(stored.find((r) => r.decision === 'retrain')!.event_id).toBe(opened[0]!.cause_ref);
+      const retrainReport = stored.find((r) => r.decision === 'retrain')!;
+      expect(retrainReport.event_id).toBe(opened[0]!.cause_ref);
+      expect(retrainReport.run_id).toBe(opened[0]!.run_id);
+      const published = await readTopic('retrain-requests', (e) => e.model === model);
+      expect(published).toHaveLength(1);
+      expect(published[0]).toMatchObject({ key: model, event: { run_id: opened[0]!.run_id, cause: { kind: 'drift', ref: retrainReport.event_id } } });
+      const reportsOnTopic = await readTopic('drift-reports', (e) => e.model === model);
+      expect(reportsOnTopic.map((r) => r.event.event_id).sort()).toEqual(stored.map((r) => r.event_id).sort());
     }
   }, 120_000);
 
@@ -196,5 +226,35 @@ describe('drift monitor on the embedded engines', () => {
     expect((await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r2', detail: '' }, requestedBy: 'test' })).status).toBe('cooldown');
     expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u1', detail: '' }, requestedBy: 'test' })).status).toBe('opened');
     expect(await requests(model)).toHaveLength(2);
+  }, 120_000);
+
+  it('requests a scheduled retrain once per period, also across a restart', async () => {
+    const model = 'm-schedule';
+    await stream(model, 'none', { clean: 1, drifted: 0 }, 23);
+    const scheduled = mergePolicy(policy, { scheduleIntervalMs: 86_400_000 }, 'test');
+    let now = Date.UTC(2026, 6, 1, 12);
+    const make = (): DriftMonitor => {
+      const m = createDriftMonitor({
+        clock: { now: () => now },
+        bus: runtime.bus,
+        clickhouse: runtime.clickhouse,
+        codec: runtime.codec,
+        logger: silentLogger(),
+        metrics: createMetricsRegistry({ processMetrics: false }),
+        settings: { topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: 60_000, defaultPolicy: policy, policies: new Map([[model, scheduled]]) },
+      });
+      monitors.push(m);
+      return m;
+    };
+    const first = make();
+    await reference(first, model);
+    await first.tick();
+    await first.tick();
+    expect((await requests(model)).map((r) => r.cause_kind)).toEqual(['schedule']);
+    await make().tick(); // a restart within the same day
+    expect(await requests(model)).toHaveLength(1);
+    now += 86_400_000; // the next day (the first run timed out by then)
+    await first.tick();
+    expect((await requests(model)).map((r) => r.cause_kind)).toEqual(['schedule', 'schedule']);
   }, 120_000);
 });
