@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commonOptions, loadConfig, silentLogger } from '../../../services/common/index.js';
+import { startRuntime, type Runtime } from '../../../services/cli/runtime.js';
+import { registerServiceRoutes, SERVICES, type RunnableService, type ServiceName } from '../../../services/cli/services.js';
+import type { DriftMonitor } from '../../../services/drift/index.js';
+import { insertFeatures, normal, prng } from '../../support/drift-data.js';
+import { kafkaBrokers, tempDir, uniqueName } from '../../support/index.js';
+
+const ADMIN = 'drift-admin-token';
+const HOOK = 'drift-hook-token';
+const T0 = Date.UTC(2026, 3, 1);
+const MODEL = 'elec';
+
+let runtime: Runtime;
+let drift: DriftMonitor;
+
+beforeAll(async () => {
+  const env = {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    CLICKHOUSE_URL: `chdb:${await tempDir()}`,
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'silent',
+    TOPIC_PREFIX: `${uniqueName('dhttp')}.`,
+    DRIFTLOOP_ADMIN_TOKEN: ADMIN,
+    DRIFT_HOOK_TOKEN: HOOK,
+    DRIFT_GROUP_ID: uniqueName('drift'),
+    DRIFT_WINDOW_MS: '600000',
+    DRIFT_LATENESS_MS: '0',
+    DRIFT_POLL_INTERVAL_MS: '3600000',
+  };
+  const config = loadConfig(commonOptions, env);
+  const running = new Map<ServiceName, RunnableService>();
+  runtime = await startRuntime(config, silentLogger(), { routes: [(app, shared) => registerServiceRoutes('drift', app, { config, env, ...shared }, running)] });
+  drift = SERVICES.drift.build(runtime, env, (err) => {
+    throw err;
+  });
+  await drift.start();
+  running.set('drift', drift);
+  const z = normal(prng(3));
+  // One event a second for 2 hours: the first hour is the reference, the second drifts in x.
+  await insertFeatures(
+    runtime.clickhouse,
+    MODEL,
+    Array.from({ length: 7200 }, (_, i) => ({ event_id: `e${i}`, ts: T0 + i * 1000, numeric: { x: z() + (i >= 3600 ? 1 : 0), y: z() }, categorical: { day: ['mon', 'tue'][i % 2]! } })),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await drift?.stop();
+  await runtime?.close();
+});
+
+const call = (method: string, path: string, options: { token?: string; body?: unknown } = {}) =>
+  fetch(`${runtime.url}${path}`, {
+    method,
+    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+
+describe('drift HTTP API', () => {
+  it('builds a reference only for the admin, refusing bad ranges with the reason', async () => {
+    const body = { version: 'v1', from: new Date(T0).toISOString(), to: new Date(T0 + 3_600_000).toISOString() };
+    expect((await call('POST', `/drift/models/${MODEL}/reference`, { body })).status).toBe(401);
+    const bad = await call('POST', `/drift/models/${MODEL}/reference`, { token: ADMIN, body: { ...body, to: body.from } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'DL_VALIDATION', message: '/to: must be an ISO-8601 time after from' });
+    const empty = await call('POST', `/drift/models/${MODEL}/reference`, { token: ADMIN, body: { ...body, from: '2020-01-01T00:00:00Z', to: '2020-01-02T00:00:00Z' } });
+    expect(empty.status).toBe(400);
+    const ok = await call('POST', `/drift/models/${MODEL}/reference`, { token: ADMIN, body });
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ numeric: 2, categorical: 1, score: false });
+  });
+
+  it('lists the model with its policy and serves its window reports', async () => {
+    const models = (await (await call('GET', '/drift/models')).json()) as { models: { model: string; features: { numeric: string[] }; policy: { windowMs: number } }[] };
+    expect(models.models).toEqual([expect.objectContaining({ model: MODEL, features: { numeric: ['x', 'y'], categorical: ['day'] }, policy: expect.objectContaining({ windowMs: 600_000 }) })]);
+    await drift.tick();
+    const res = await call('GET', `/drift/models/${MODEL}/reports?limit=10`);
+    expect(res.status).toBe(200);
+    const { reports } = (await res.json()) as { reports: { window_rows: number; features: { feature: string; test: string; drifted: boolean; decisive: boolean }[] }[] };
+    expect(reports).toHaveLength(5); // six 10-minute windows; the last waits for a later event
+    for (const r of reports) {
+      expect(r.window_rows).toBe(600);
+      expect(r.features.find((f) => f.feature === 'x' && f.decisive)).toMatchObject({ test: 'ks', drifted: true }); // 600 values: the small-window test
+    }
+  });
+
+  it('answers 404 for an unknown model and 400 for a bad name or limit', async () => {
+    expect((await call('GET', '/drift/models/nope/reports')).status).toBe(404);
+    expect((await call('GET', '/drift/models/bad%20name/reports')).status).toBe(400);
+    expect((await call('GET', `/drift/models/${MODEL}/reports?limit=0`)).status).toBe(400);
+  });
+
+  it('opens a manual retrain for the admin and an alert-driven one through the hook token', async () => {
+    expect((await call('POST', `/drift/models/${MODEL}/retrain`, { body: { reason: 'x' } })).status).toBe(401);
+    const manual = await call('POST', `/drift/models/${MODEL}/retrain`, { token: ADMIN, body: { reason: 'new data source' } });
+    expect(manual.status).toBe(202);
+    const { run_id: runId } = (await manual.json()) as { run_id: string };
+    const alert = { version: '4', groupKey: 'g', truncatedAlerts: 0, status: 'firing', receiver: 'driftloop', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '', alerts: [{ status: 'firing', labels: { alertname: 'Drift', model: MODEL }, annotations: {}, startsAt: '2026-04-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f1' }] };
+    expect((await call('POST', '/hooks/alertmanager', { token: ADMIN, body: alert })).status).toBe(401);
+    const hooked = await call('POST', '/hooks/alertmanager', { token: HOOK, body: alert });
+    expect(hooked.status).toBe(202);
+    expect(await hooked.json()).toEqual({ results: [{ model: MODEL, fingerprint: 'f1', status: 'joined', run_id: runId }] });
+    const unknown = await call('POST', '/hooks/alertmanager', { token: HOOK, body: { ...alert, alerts: [{ ...alert.alerts[0], labels: { alertname: 'Drift', model: 'ghost' } }] } });
+    expect(unknown.status).toBe(404);
+  });
+});
