@@ -116,7 +116,7 @@ interface QuantileRow {
 const quantilesAt = (k: string, from: number, to: string): string =>
   `arrayDistinct(arrayFilter((x, r) -> arrayExists(i -> i >= ${from} AND i <= ${to} AND least(toUInt64(floor(i / ${k} * n)), n - 1) = r,
       [toInt64(ceil(r * ${k} / n)) - 1, toInt64(ceil(r * ${k} / n)), toInt64(ceil(r * ${k} / n)) + 1]), sorted, range(n)))`;
-const QUANTILES = `count() AS present, avg(v) AS mean, stddevPop(v) AS std,
+const QUANTILES = `count() AS present, avg(v) AS mean, stddevPopStable(v) AS std,
   arraySort(groupArray(v)) AS sorted, length(sorted) AS n,
   ${quantilesAt('{K:UInt32}', 0, '{K:UInt32}')} AS grid,
   ${quantilesAt('10', 1, '9')} AS deciles`;

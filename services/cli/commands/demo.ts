@@ -104,10 +104,55 @@ async function quarterlySummary(runtime: Runtime) {
   );
 }
 
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Monitors the replayed Elec2 stream: a reference profile from its first 8
+ * weeks, then 4-week windows in event time, each compared with it in one
+ * ClickHouse query; prints what the policy decided per window.
+ */
+async function monitorDrift(runtime: Runtime, env: NodeJS.ProcessEnv, rows: readonly Elec2Row[]): Promise<void> {
+  const drift = SERVICES.drift.build(runtime, { ...env, DRIFT_WINDOW_MS: String(4 * WEEK_MS), DRIFT_LATENESS_MS: '0', DRIFT_POLL_INTERVAL_MS: '3600000' }, (err) => {
+    console.error(err);
+    process.exit(1);
+  });
+  await drift.start();
+  try {
+    const from = rows[0]!.ts;
+    const started = performance.now();
+    const profile = await drift.buildReference({ model: MODEL, modelVersion: 'baseline-persistence', from, to: from + 8 * WEEK_MS });
+    await drift.tick();
+    const reports = (await drift.reports(MODEL, 1000)).reverse();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`\ndrift: reference = first 8 weeks (${profile.numeric.length} numeric, ${profile.categorical.length} categorical features, champion score and class, accuracy ${profile.performance?.accuracy.toFixed(3) ?? 'n/a'}); ${reports.length} windows of 4 weeks decided in ${seconds.toFixed(1)} s, one ClickHouse query each`);
+    console.table(
+      reports.map((r) => {
+        const decisive = r.features.filter((f) => f.decisive && f.variant === '');
+        const top = decisive.filter((f) => f.drifted).sort((a, b) => b.value - a.value).slice(0, 3);
+        const accuracy = r.features.find((f) => f.kind === 'performance' && f.test === 'accuracy' && f.variant === 'champion');
+        return {
+          window: new Date(r.window_start).toISOString().slice(0, 10),
+          rows: r.window_rows,
+          drifted: `${decisive.filter((f) => f.drifted).length}/${decisive.length}`,
+          'most drifted (decisive test)': top.map((f) => `${f.feature} ${f.test} ${f.value.toFixed(2)}`).join(', '),
+          accuracy: accuracy ? accuracy.value.toFixed(3) : '',
+          decision: r.decision,
+          run: r.run_id ?? '',
+        };
+      }),
+    );
+    const runs = new Set(reports.map((r) => r.run_id).filter(Boolean));
+    console.log(`${runs.size} retrain run(s) requested on ${topicName(runtime.config.topicPrefix, 'retrain-requests')}; later windows join the open run until a trainer reports it done`);
+  } finally {
+    await drift.stop();
+  }
+}
+
 /**
  * The demo at this stage of the loop: starts the embedded engines and the
  * ingest service in this process, replays Elec2 through Kafka as Confluent
- * Avro (plus a few bad messages), and shows the events landing in ClickHouse.
+ * Avro (plus a few bad messages), shows the events landing in ClickHouse, then
+ * runs the drift monitor over them.
  */
 export async function demo(options: { events?: number } = {}): Promise<void> {
   const dataDir = '.data/demo';
@@ -147,6 +192,7 @@ export async function demo(options: { events?: number } = {}): Promise<void> {
         bytes: (l.value as Buffer | null)?.length ?? 0,
       })),
     );
+    await monitorDrift(runtime, env, rows);
   } finally {
     await ingest.stop();
     await runtime.close();

@@ -73,11 +73,14 @@ export function wideHistogramsSql(columns: readonly string[], from: string, pref
     const g = `${prefix}_g${i}`;
     const n = `{${prefix}_n${i}:UInt32}`;
     const ok = `NOT isNaN(${v})`;
+    // Squares around the reference mean: no cancellation when the values sit far from 0 (plain stddevPop has it).
+    const c = `{${prefix}_c${i}:Float64}`;
     return `countIfResample(0, ${n}, 1)(${ok}, transform(roundDown(${v}, ${g}), ${g}, range(${n}), 0)) AS h${i},
-    countIf(${ok}) AS n${i}, avgIf(${v}, ${ok}) AS m${i}, stddevPopIf(${v}, ${ok}) AS s${i},
+    countIf(${ok}) AS n${i}, avgIf(${v}, ${ok}) AS m${i}, sumIf((${v} - ${c}) * (${v} - ${c}), ${ok}) AS d${i},
     sumIf(${v}, ${v} < ${g}[2]) AS u${i}, sumIf(${v}, ${v} > ${g}[-2]) AS o${i}`;
   });
-  const tuples = columns.map((_, k) => `(${k + 1}, toFloat64(n${k + 1}), m${k + 1}, s${k + 1}, u${k + 1}, o${k + 1}, arrayMap(x -> toFloat64(x), h${k + 1}), ${prefix}_g${k + 1})`);
+  const std = (i: number): string => `sqrt(greatest(0., d${i} / n${i} - pow(m${i} - {${prefix}_c${i}:Float64}, 2)))`;
+  const tuples = columns.map((_, k) => `(${k + 1}, toFloat64(n${k + 1}), m${k + 1}, ${std(k + 1)}, u${k + 1}, o${k + 1}, arrayMap(x -> toFloat64(x), h${k + 1}), ${prefix}_g${k + 1})`);
   return `
 SELECT t.1 AS fi, t.2 AS present, t.3 AS mean, t.4 AS std, t.5 AS under_sum, t.6 AS over_sum, t.7 AS wc, t.8 AS ext
 FROM (WITH ${columns.map((_, k) => `{${prefix}_g${k + 1}:Array(Float64)} AS ${prefix}_g${k + 1}`).join(', ')}
@@ -100,11 +103,11 @@ FROM
     fi,
     sum(c) AS present,
     sum(s) / present AS mean,
-    sqrt(varPopMerge(vs)) AS std,
+    sqrt(varPopStableMerge(vs)) AS std,
     sumIf(s, b = -inf) AS under_sum,
     sumIf(s, b = ${grids}[fi][-1]) AS over_sum,
     mapFromArrays(groupArray(reinterpretAsUInt64(b)), groupArray(toFloat64(c))) AS m
-  FROM (SELECT fi, b, count() AS c, sum(v) AS s, varPopState(v) AS vs FROM (${buckets}) GROUP BY fi, b)
+  FROM (SELECT fi, b, count() AS c, sum(v) AS s, varPopStableState(v) AS vs FROM (${buckets}) GROUP BY fi, b)
   GROUP BY fi
 )`;
 }
@@ -127,13 +130,14 @@ export function distributionParams(profiles: readonly NumericProfile[], prefix: 
     [`${prefix}_ref_fine`]: profiles.map((p) => p.fineCounts),
     [`${prefix}_ref_present`]: floatArray(profiles.map((p) => p.present)),
     [`${prefix}_ref_mean`]: floatArray(profiles.map((p) => p.mean)),
-    [`${prefix}_ref_std`]: floatArray(profiles.map((p) => p.std)),
+    [`${prefix}_ref_std`]: floatArray(profiles.map(effectiveStd)),
     [`${prefix}_coarse`]: profiles.map((p) => coarseIndex(p)),
     [`${prefix}_ref_coarse`]: floatArrays(profiles.map((p) => coarseShares(p))),
   };
   profiles.forEach((p, i) => {
     params[`${prefix}_g${i + 1}`] = floatArray([-Infinity, ...p.grid, nextUp(p.grid[p.grid.length - 1]!)]);
     params[`${prefix}_n${i + 1}`] = p.grid.length + 2;
+    params[`${prefix}_c${i + 1}`] = floatText(p.mean);
   });
   return params;
 }
@@ -166,6 +170,16 @@ export function nextUp(x: number): number {
 
 function floatArrays(values: readonly (readonly number[])[]): string {
   return `[${values.map(floatArray).join(',')}]`;
+}
+
+/**
+ * The reference std the shifts are measured in; 0 (no normalization) for a
+ * reference that is constant up to rounding, where dividing by the std would
+ * blow a normalized Wasserstein up to 1e5. (ClickHouse's plain stddevPop gives
+ * 1e-6 for 2,688 copies of one value; the monitor uses the Stable variants.)
+ */
+export function effectiveStd(p: Pick<NumericProfile, 'std' | 'mean'>): number {
+  return p.std > 1e-9 * Math.max(1, Math.abs(p.mean)) ? p.std : 0;
 }
 
 /** Reference shares per coarse bin. */

@@ -43,6 +43,8 @@ beforeAll(async () => {
       // Discrete values with ties, and missing values (absent key or NaN).
       ...(rand() < 0.1 ? {} : { dice: Math.floor(rand() * 6) + (shifted && rand() < 0.2 ? 6 : 0) }),
       ...(rand() < 0.05 ? {} : { sparse: z() * 100 }),
+      // Constant in the reference (like Elec2's VIC columns before 1997), varying later.
+      flat: shifted ? 0.422915 + z() * 0.01 : 0.422915,
     },
     categorical: { plan: shifted && rand() < 0.2 ? 'enterprise' : ['free', 'basic', 'pro'][Math.floor(rand() * 3)]! },
   });
@@ -145,6 +147,14 @@ describe('window statistics in ClickHouse', () => {
     const nulls = stats.find((s) => s.feature === 'sparse' && s.test === 'null_rate')!;
     expect(nulls.value).toBeCloseTo(1 - numeric(data.win, 'sparse').length / WIN_ROWS, 12);
     expect(chiSquarePValue(0, 3)).toBe(1);
+  });
+
+  it('leaves the Wasserstein distance of a feature constant in the reference unnormalized', () => {
+    const r = row('numeric', 'flat');
+    expect(profile.numeric.find((n) => n.feature === 'flat')!.grid).toEqual([0.422915]);
+    expect(r.stats.wasserstein).toBe(r.stats.wasserstein_raw);
+    expect(r.stats.wasserstein_raw).toBeCloseTo(ref.wassersteinExact(numeric(data.ref, 'flat'), numeric(data.win, 'flat')), 12);
+    expect(r.stats.mean_shift).toBe(0);
   });
 
   it('measures adaptive thresholds on reference chunks', () => {
