@@ -36,7 +36,7 @@ const RANGE = `model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:I
  */
 export async function buildReferenceProfile(clickhouse: ClickHouse, range: ReferenceRange, clock: Clock = systemClock): Promise<ReferenceProfile> {
   const K = range.gridSize ?? 1000;
-  const params = { model: range.model, from: range.from, to: range.to, K, maxCategories: range.maxCategories ?? 1000 };
+  const params = { model: range.model, from: range.from, to: range.to, K, maxCategories: range.maxCategories ?? 1000, serving: 'champion' };
   const [{ rows }] = (await clickhouse.query<{ rows: string }>(`SELECT count() AS rows FROM {db:Identifier}.features WHERE ${RANGE}`, params)) as [{ rows: string }];
   const total = Number(rows);
 
@@ -57,7 +57,7 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
   const categorical = categoryRows.map((r) => categoricalProfile(r.feature, r, total));
 
   // The serving model's outputs; other variants are what is being compared.
-  const champion = `${RANGE} AND variant = 'champion'`;
+  const champion = `${RANGE} AND variant = {serving:String}`;
   const [scoreRow] = await clickhouse.query<QuantileRow & { rows: string }>(
     `SELECT count() AS rows, ${QUANTILES} FROM (SELECT score AS v FROM {db:Identifier}.predictions WHERE ${champion} AND score IS NOT NULL AND NOT isNaN(score)) HAVING count() > 0`,
     params,

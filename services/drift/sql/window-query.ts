@@ -46,16 +46,17 @@ export function windowQuery(profile: ReferenceProfile, bounds: WindowBounds, opt
     sections.push(`SELECT 'categorical', {cf_names:Array(String)}[fi], '', toFloat64(present), ${categoricalStats} FROM (${categoricalSql(source, 'cf')})`);
   }
 
-  const variants = `indexOf(['${VARIANTS.join("','")}'], variant)`;
+  params.variants = [...VARIANTS];
+  const variants = `indexOf({variants:Array(String)}, variant)`;
   if (profile.score) {
     // Every variant is compared with the one reference score distribution.
     Object.assign(params, distributionParams(VARIANTS.map(() => profile.score!), 'ps'));
-    sections.push(`SELECT 'score', 'score', ['${VARIANTS.join("','")}'][fi], toFloat64(present), ${numericStats} FROM (${distributionSql(longHistogramsSql(scoreBucketsSql(`${variants}`, inWindow()), 'ps', VARIANTS.length), 'ps')})`);
+    sections.push(`SELECT 'score', 'score', {variants:Array(String)}[fi], toFloat64(present), ${numericStats} FROM (${distributionSql(longHistogramsSql(scoreBucketsSql(`${variants}`, inWindow()), 'ps', VARIANTS.length), 'ps')})`);
   }
   if (profile.classes) {
     Object.assign(params, categoricalParams(VARIANTS.map(() => profile.classes!), 'pc'));
     const source = `SELECT ${variants} AS fi, prediction AS val, count() AS c FROM {db:Identifier}.predictions WHERE ${inWindow()} AND fi > 0 GROUP BY fi, val`;
-    sections.push(`SELECT 'class', 'class', ['${VARIANTS.join("','")}'][fi], toFloat64(present), ${categoricalStats} FROM (${categoricalSql(source, 'pc')})`);
+    sections.push(`SELECT 'class', 'class', {variants:Array(String)}[fi], toFloat64(present), ${categoricalStats} FROM (${categoricalSql(source, 'pc')})`);
   }
   if (profile.positiveLabel !== null) {
     params.positive = profile.positiveLabel;
