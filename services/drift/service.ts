@@ -52,6 +52,8 @@ interface ModelState {
   profile: ReferenceProfile;
   nextStart: number;
   streak: number;
+  /** Decision of the last window: an outbound drift alert is firing while it is not `none`. */
+  lastDecision: DriftReport['decision'];
   scheduleSlot: number;
 }
 
@@ -105,7 +107,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
 
   async function track(profile: ReferenceProfile): Promise<void> {
     const last = await lastDecidedWindow(clickhouse, profile.model, profile.profileId);
-    states.set(profile.model, { profile, nextStart: last?.end ?? profile.monitorFrom, streak: last?.streak ?? 0, scheduleSlot: -1 });
+    states.set(profile.model, { profile, nextStart: last?.end ?? profile.monitorFrom, streak: last?.streak ?? 0, lastDecision: last?.decision ?? 'none', scheduleSlot: -1 });
   }
 
   async function decideNext(state: ModelState): Promise<boolean> {
@@ -170,15 +172,24 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
       if (Number.isFinite(s.value)) m.statistic.set({ model: profile.model, feature: s.feature, variant: s.variant, test: s.test }, s.value);
       if (s.decisive) m.drifted.set({ model: profile.model, feature: s.feature, variant: s.variant }, s.drifted ? 1 : 0);
     }
-    if (decision !== 'none') {
+    // One alert per model (its labels are its identity): firing while windows drift, resolved by the first quiet one.
+    if (decision !== 'none' || state.lastDecision !== 'none') {
       deps.alerts?.send({
         idempotencyKey: eventId,
-        status: 'firing',
-        labels: { alertname: 'DriftloopDrift', model: profile.model, decision, severity: decision === 'retrain' ? 'warning' : 'info' },
-        annotations: { summary: `${profile.model}: ${decision} for window ${new Date(start).toISOString()}..${new Date(closed.end).toISOString()}`, description: verdict.reasons.join('; '), report_id: eventId, ...(runId ? { run_id: runId } : {}) },
+        status: decision === 'none' ? 'resolved' : 'firing',
+        labels: { alertname: 'DriftloopDrift', model: profile.model, severity: 'warning' },
+        annotations: {
+          summary: `${profile.model}: ${decision} for window ${new Date(start).toISOString()}..${new Date(closed.end).toISOString()}`,
+          description: verdict.reasons.join('; ') || 'no drift',
+          decision,
+          report_id: eventId,
+          ...(runId ? { run_id: runId } : {}),
+        },
         startsAt: closed.end,
+        ...(decision === 'none' ? { endsAt: closed.end } : {}),
       });
     }
+    state.lastDecision = decision;
     log.info({ model: profile.model, report_id: eventId, window_start: start, window_rows: windowRows, decision, run_id: runId, drift_share: verdict.driftShare }, 'window decided');
     return true;
   }

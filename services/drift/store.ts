@@ -122,13 +122,14 @@ export async function saveReport(ch: ClickHouse, report: DriftReport, streak: nu
   }]);
 }
 
-/** Where the next window of `profileId` starts and the drifting streak before it; null before the first report. */
-export async function lastDecidedWindow(ch: ClickHouse, model: string, profileId: string): Promise<{ end: number; streak: number } | null> {
-  const [row] = await ch.query<{ end: string; streak: number }>(
-    `SELECT toString(max(window_end)) AS end, argMax(streak, window_end) AS streak FROM {db:Identifier}.drift_reports WHERE model = {model:String} AND profile_id = {profile:String} HAVING count() > 0`,
+/** Where the next window of `profileId` starts, the drifting streak before it and the last decision; null before the first report. */
+export async function lastDecidedWindow(ch: ClickHouse, model: string, profileId: string): Promise<{ end: number; streak: number; decision: DriftReport['decision'] } | null> {
+  const [row] = await ch.query<{ end: string; streak: number; decision: DriftReport['decision'] }>(
+    `SELECT toString(max(window_end)) AS end, argMax(streak, window_end) AS streak, argMax(decision, window_end) AS decision
+     FROM {db:Identifier}.drift_reports WHERE model = {model:String} AND profile_id = {profile:String} HAVING count() > 0`,
     { model, profile: profileId },
   );
-  return row ? { end: ms(row.end), streak: Number(row.streak) } : null;
+  return row ? { end: ms(row.end), streak: Number(row.streak), decision: row.decision } : null;
 }
 
 export async function listReports(ch: ClickHouse, model: string, limit: number): Promise<DriftReport[]> {

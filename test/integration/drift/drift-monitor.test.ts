@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, createHttpServer, hmacSha256Hex, type Registry } from '../../../services/common/index.js';
 import { createMetricsRegistry } from '../../../services/common/index.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
-import { createDriftMonitor, DEFAULT_POLICY, mergePolicy, registerDriftRoutes, type DriftMonitor, type DriftPolicy } from '../../../services/drift/index.js';
+import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, mergePolicy, registerDriftRoutes, verifyDriftloopSignature, type DriftMonitor, type DriftPolicy } from '../../../services/drift/index.js';
+import type { AlertSender } from '../../../services/drift/alerts/index.js';
+import { createServer } from 'node:http';
 import { insertFeatures, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
 import { startTestRuntime } from '../../support/runtime.js';
 import { uniqueName, waitFor } from '../../support/index.js';
@@ -20,14 +22,16 @@ const monitors: DriftMonitor[] = [];
 let policy: DriftPolicy;
 
 /** Reference rows, then clean windows, then (for a change) drifted windows; one event per second. */
-async function stream(model: string, change: Change, windows: { clean: number; drifted: number }, seed: number): Promise<void> {
+async function stream(model: string, change: Change, windows: { clean: number; drifted: number; recovered?: number }, seed: number): Promise<void> {
   const rand = prng(seed);
   const z = normal(rand);
   const rows: FeatureRow[] = [];
   const preds = [];
-  const total = REF_ROWS + (windows.clean + windows.drifted) * WINDOW;
+  const driftFrom = REF_ROWS + windows.clean * WINDOW;
+  const driftTo = driftFrom + windows.drifted * WINDOW;
+  const total = driftTo + (windows.recovered ?? 0) * WINDOW;
   for (let i = 0; i < total; i++) {
-    const drifted = i >= REF_ROWS + windows.clean * WINDOW ? change : 'none';
+    const drifted = i >= driftFrom && i < driftTo ? change : 'none';
     const numeric: Record<string, number> = {};
     for (let f = 0; f < 20; f++) numeric[`f${String(f).padStart(2, '0')}`] = z() * (drifted === 'variance' && f === 3 ? Math.SQRT2 : 1) + (drifted === 'mean' && f < 3 ? 0.5 : 0);
     const plan = drifted === 'category' && rand() < 0.2 ? 'enterprise' : ['free', 'basic', 'pro', 'team', 'edu'][Math.floor(rand() * 5)]!;
@@ -40,9 +44,10 @@ async function stream(model: string, change: Change, windows: { clean: number; d
   await insertPredictions(runtime.clickhouse, model, preds);
 }
 
-function monitor(clock?: { now(): number }): DriftMonitor {
+function monitor(clock?: { now(): number }, alerts?: AlertSender): DriftMonitor {
   const m = createDriftMonitor({
     clock,
+    alerts,
     bus: runtime.bus,
     clickhouse: runtime.clickhouse,
     codec: runtime.codec,
@@ -256,5 +261,35 @@ describe('drift monitor on the embedded engines', () => {
     now += 86_400_000; // the next day (the first run timed out by then)
     await first.tick();
     expect((await requests(model)).map((r) => r.cause_kind)).toEqual(['schedule', 'schedule']);
+  }, 120_000);
+
+  it('posts a signed drift alert while windows drift and resolves it when they stop', async () => {
+    const model = 'm-alerts';
+    await stream(model, 'prediction', { clean: 1, drifted: 2, recovered: 2 }, 77);
+    const received: { status: string; decision: string; signed: boolean; key: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const payload = JSON.parse(body) as { status: string; alerts: { labels: Record<string, string>; annotations: Record<string, string> }[] };
+        const signed = verifyDriftloopSignature('out-secret', String(req.headers['x-driftloop-timestamp']), body, String(req.headers['x-driftloop-signature']), { maxSkewMs: Infinity });
+        const alert = payload.alerts[0]!;
+        if (alert.labels.alertname === 'DriftloopDrift') received.push({ status: payload.status, decision: alert.annotations.decision!, signed, key: String(req.headers['idempotency-key']) });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const alerts = createAlertSender({ webhooks: [{ url: `http://127.0.0.1:${port}/hook`, hmacSecret: 'out-secret' }], logger: silentLogger(), registry: createMetricsRegistry({ processMetrics: false }) });
+    const m = monitor(undefined, alerts);
+    await reference(m, model);
+    await m.tick();
+    await alerts.flush();
+    server.close();
+    const decisions = (await reports(model)).map((r) => r.decision);
+    expect(decisions).toEqual(['none', 'watch', 'retrain', 'none']);
+    expect(received.map((r) => [r.status, r.decision])).toEqual([['firing', 'watch'], ['firing', 'retrain'], ['resolved', 'none']]);
+    expect(received.every((r) => r.signed)).toBe(true);
+    expect(new Set(received.map((r) => r.key)).size).toBe(3);
   }, 120_000);
 });
