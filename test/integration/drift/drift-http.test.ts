@@ -83,6 +83,10 @@ describe('drift HTTP API', () => {
       expect(r.window_rows).toBe(600);
       expect(r.features.find((f) => f.feature === 'x' && f.decisive)).toMatchObject({ test: 'ks', drifted: true }); // 600 values: the small-window test
     }
+    const metrics = await (await call('GET', '/metrics')).text();
+    expect(metrics).toMatch(/driftloop_drift_feature_drifted\{model="elec",feature="x",variant=""\} 1/);
+    expect(metrics).toMatch(/driftloop_drift_statistic\{model="elec",feature="x",variant="",test="wasserstein"\} \d/);
+    expect(metrics).toMatch(/driftloop_drift_window_rows\{model="elec"\} 600/);
   });
 
   it('answers 404 for an unknown model and 400 for a bad name or limit', async () => {
