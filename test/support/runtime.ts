@@ -9,6 +9,7 @@ import {
   type OutgoingMessage,
 } from '../../services/common/index.js';
 import { startRuntime, type Runtime } from '../../services/cli/runtime.js';
+import { registerServiceRoutes, SERVICES, type RunnableService, type ServiceName } from '../../services/cli/services.js';
 import { createIngestService, type IngestService, type IngestSettings } from '../../services/ingest/index.js';
 import { kafkaBrokers, tempDir, uniqueName, waitFor } from './index.js';
 
@@ -100,4 +101,32 @@ export async function readTopic(runtime: Runtime, topic: string, count: number):
     await consumer.close();
   }
   return seen;
+}
+
+/**
+ * One service as `driftloop run <name>` starts it: a runtime on the run's
+ * embedded Kafka and a fresh chDB directory, the service's routes on the
+ * shared HTTP server, the service built from `env` and started.
+ */
+export async function startServiceOverHttp<N extends ServiceName>(
+  name: N,
+  env: Record<string, string>,
+): Promise<{ runtime: Runtime; service: ReturnType<(typeof SERVICES)[N]['build']> }> {
+  const fullEnv = {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    CLICKHOUSE_URL: `chdb:${await tempDir()}`,
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'silent',
+    TOPIC_PREFIX: `${uniqueName(name)}.`,
+    ...env,
+  };
+  const config = loadConfig(commonOptions, fullEnv);
+  const running = new Map<ServiceName, RunnableService>();
+  const runtime = await startRuntime(config, silentLogger(), { routes: [(app, shared) => registerServiceRoutes(name, app, { config, env: fullEnv, ...shared }, running)] });
+  const service = SERVICES[name].build(runtime, fullEnv, (err) => {
+    throw err;
+  }) as ReturnType<(typeof SERVICES)[N]['build']>;
+  await service.start();
+  running.set(name, service);
+  return { runtime, service };
 }

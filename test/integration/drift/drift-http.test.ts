@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commonOptions, loadConfig, silentLogger } from '../../../services/common/index.js';
-import { startRuntime, type Runtime } from '../../../services/cli/runtime.js';
-import { registerServiceRoutes, SERVICES, type RunnableService, type ServiceName } from '../../../services/cli/services.js';
+import type { Runtime } from '../../../services/cli/runtime.js';
 import type { DriftMonitor } from '../../../services/drift/index.js';
 import { insertFeatures, normal, prng } from '../../support/drift-data.js';
-import { kafkaBrokers, tempDir, uniqueName } from '../../support/index.js';
+import { uniqueName } from '../../support/index.js';
+import { startServiceOverHttp } from '../../support/runtime.js';
 
 const ADMIN = 'drift-admin-token';
 const HOOK = 'drift-hook-token';
@@ -15,27 +14,14 @@ let runtime: Runtime;
 let drift: DriftMonitor;
 
 beforeAll(async () => {
-  const env = {
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    CLICKHOUSE_URL: `chdb:${await tempDir()}`,
-    HTTP_PORT: '0',
-    LOG_LEVEL: 'silent',
-    TOPIC_PREFIX: `${uniqueName('dhttp')}.`,
+  ({ runtime, service: drift } = await startServiceOverHttp('drift', {
     DRIFTLOOP_ADMIN_TOKEN: ADMIN,
     DRIFT_HOOK_TOKEN: HOOK,
     DRIFT_GROUP_ID: uniqueName('drift'),
     DRIFT_WINDOW_MS: '600000',
     DRIFT_LATENESS_MS: '0',
     DRIFT_POLL_INTERVAL_MS: '3600000',
-  };
-  const config = loadConfig(commonOptions, env);
-  const running = new Map<ServiceName, RunnableService>();
-  runtime = await startRuntime(config, silentLogger(), { routes: [(app, shared) => registerServiceRoutes('drift', app, { config, env, ...shared }, running)] });
-  drift = SERVICES.drift.build(runtime, env, (err) => {
-    throw err;
-  });
-  await drift.start();
-  running.set('drift', drift);
+  }));
   const z = normal(prng(3));
   // One event a second for 2 hours: the first hour is the reference, the second drifts in x.
   await insertFeatures(

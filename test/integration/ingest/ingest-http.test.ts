@@ -1,33 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commonOptions, loadConfig, silentLogger } from '../../../services/common/index.js';
-import { startRuntime, type Runtime } from '../../../services/cli/runtime.js';
-import { registerServiceRoutes, SERVICES, type RunnableService, type ServiceName } from '../../../services/cli/services.js';
+import type { Runtime } from '../../../services/cli/runtime.js';
 import type { IngestService } from '../../../services/ingest/index.js';
-import { kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
-import { avroFeatureMessages, produce } from '../../support/runtime.js';
+import { uniqueName, waitFor } from '../../support/index.js';
+import { avroFeatureMessages, produce, startServiceOverHttp } from '../../support/runtime.js';
 
 const TOKEN = 'test-admin-token';
 
 async function runtimeWithIngest(adminToken: string): Promise<{ runtime: Runtime; ingest: IngestService }> {
-  const env = {
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    CLICKHOUSE_URL: `chdb:${await tempDir()}`,
-    HTTP_PORT: '0',
-    LOG_LEVEL: 'silent',
-    TOPIC_PREFIX: `${uniqueName('http')}.`,
-    DRIFTLOOP_ADMIN_TOKEN: adminToken,
-    INGEST_GROUP_ID: uniqueName('http'),
-    INGEST_BATCH_MAX_WAIT_MS: '100',
-  };
-  const config = loadConfig(commonOptions, env);
-  const running = new Map<ServiceName, RunnableService>();
-  const runtime = await startRuntime(config, silentLogger(), { routes: [(app, shared) => registerServiceRoutes('ingest', app, { config, env, ...shared }, running)] });
-  const ingest = SERVICES.ingest.build(runtime, env, (err) => {
-    throw err;
-  });
-  await ingest.start();
-  running.set('ingest', ingest);
-  return { runtime, ingest };
+  const { runtime, service } = await startServiceOverHttp('ingest', { DRIFTLOOP_ADMIN_TOKEN: adminToken, INGEST_GROUP_ID: uniqueName('http'), INGEST_BATCH_MAX_WAIT_MS: '100' });
+  return { runtime, ingest: service };
 }
 
 describe('ingest HTTP API', () => {
