@@ -35,6 +35,8 @@ export interface ClickHouse {
   readonly backend: 'chdb' | 'server';
   readonly database: string;
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]>;
+  /** The result as text in `format` (e.g. `CSVWithNames`): exports without a JavaScript object per row. */
+  queryText(sql: string, format: 'CSVWithNames' | 'TabSeparatedWithNames' | 'JSONEachRow', params?: QueryParams, settings?: ClickHouseSettings): Promise<string>;
   command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void>;
   /** Small inserts of plain objects (control events, registry rows) as JSONEachRow. */
   insertObjects(table: string, rows: readonly object[]): Promise<void>;
@@ -93,6 +95,12 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
       return call(async () => {
         const rs = await client.query({ query: sql, query_params: withDb(params), format: 'JSONEachRow', clickhouse_settings: settings });
         return (await rs.json()) as T[];
+      });
+    },
+    async queryText(sql, format, params, settings) {
+      return call(async () => {
+        const rs = await client.query({ query: sql, query_params: withDb(params), format, clickhouse_settings: settings });
+        return rs.text();
       });
     },
     async command(sql, params, settings) {

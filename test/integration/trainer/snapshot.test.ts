@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClickHouse, migrate, silentLogger, ValidationError, type ClickHouse } from '../../../services/common/index.js';
+import { exportSnapshot } from '../../../services/trainer/snapshot.js';
+import { insertFeatures, insertLabels, normal, prng, type FeatureRow } from '../../support/drift-data.js';
+import { tempDir } from '../../support/index.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+let ch: ClickHouse;
+
+// The fields never contain commas here, so unquoting is enough.
+const rowsOf = (text: string): string[][] => text.trim().split('\n').map((line) => line.split(',').map((f) => f.replace(/^"(.*)"$/, '$1')));
+
+beforeAll(async () => {
+  ch = await createClickHouse({ url: `chdb:${await tempDir()}`, database: 'snap', logger: silentLogger() });
+  await migrate(ch, { logger: silentLogger() });
+  const z = normal(prng(11));
+  const features: FeatureRow[] = Array.from({ length: 3000 }, (_, i) => ({
+    event_id: `e${String(i).padStart(5, '0')}`,
+    ts: T0 + i * 1000,
+    numeric: i % 10 === 0 ? { a: z() } : { a: z(), b: i / 7 },
+    categorical: { color: ['red', 'green', 'blue'][i % 3]! },
+  }));
+  await insertFeatures(ch, 'm', [...features, features[5]!]); // a duplicate delivery counts once
+  // Every row but the last 100 is labeled; one event gets two labels (the first ingested wins).
+  await insertLabels(ch, 'm', features.slice(0, 2900).map((f, i) => ({ event_id: f.event_id, ts: f.ts + 500, label: i % 2 ? 'UP' : 'DOWN' })));
+  await insertLabels(ch, 'm', [{ event_id: 'e00000', ts: T0 + 9999, label: 'LATE' }]);
+}, 60_000);
+
+afterAll(async () => ch?.close());
+
+describe('training snapshots', () => {
+  it('exports labeled rows split by a hash of the event id, as CSV with the feature names', async () => {
+    const dir = await tempDir();
+    const snap = await exportSnapshot(ch, { model: 'm', window: { kind: 'range', from: T0, to: T0 + 3_000_000 } }, dir);
+    expect(snap.numeric).toEqual(['a', 'b']);
+    expect(snap.categorical).toEqual(['color']);
+    const total = snap.files.reduce((n, f) => n + f.rows, 0);
+    expect(total).toBe(2900);
+    const [train, validation, test] = snap.files;
+    expect(train!.rows / total).toBeCloseTo(0.7, 1);
+    expect(validation!.rows / total).toBeCloseTo(0.15, 1);
+    expect(test!.rows / total).toBeCloseTo(0.15, 1);
+    const text = await readFile(join(dir, 'train.csv'), 'utf8');
+    const [header, ...rows] = rowsOf(text);
+    expect(header).toEqual(['event_id', 'label', 'num:a', 'num:b', 'cat:color']);
+    // Every tenth event has no `b`: an empty field; the others have both numbers.
+    const all = (await Promise.all(snap.files.map(async (f) => rowsOf(await readFile(f.path, 'utf8')).slice(1)))).flat();
+    expect(all.find((r) => r[0] === 'e00010')![3]).toBe('');
+    expect(Number(all.find((r) => r[0] === 'e00011')![3])).toBeCloseTo(11 / 7, 12);
+    // The first label ingested wins; a duplicate feature event counts once.
+    expect(all.find((r) => r[0] === 'e00000')![1]).toBe('DOWN');
+    expect(all.filter((r) => r[0] === 'e00005')).toHaveLength(1);
+    const ids = rows.map((r) => r[0]);
+    expect(ids).toEqual([...ids].sort());
+  });
+
+  it('gives the same data version for the same inputs and keeps every row in its split as the window grows', async () => {
+    const a = await exportSnapshot(ch, { model: 'm', window: { kind: 'range', from: T0, to: T0 + 2_000_000 } }, await tempDir());
+    const b = await exportSnapshot(ch, { model: 'm', window: { kind: 'range', from: T0, to: T0 + 2_000_000 } }, await tempDir());
+    expect(a.dataVersion).toBe(b.dataVersion);
+    expect(a.dataVersion).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const bigger = await exportSnapshot(ch, { model: 'm', window: { kind: 'range', from: T0, to: T0 + 2_500_000 } }, await tempDir());
+    expect(bigger.dataVersion).not.toBe(a.dataVersion);
+    const splitOf = async (s: typeof a) => {
+      const out = new Map<string, string>();
+      for (const f of s.files) for (const r of rowsOf(await readFile(f.path, 'utf8')).slice(1)) out.set(r[0]!, f.split);
+      return out;
+    };
+    const before = await splitOf(a);
+    const after = await splitOf(bigger);
+    for (const [id, split] of before) expect(after.get(id)).toBe(split);
+  });
+
+  it('takes the most recent labeled rows for a latest-N window', async () => {
+    const snap = await exportSnapshot(ch, { model: 'm', window: { kind: 'latest', rows: 500 } }, await tempDir());
+    expect(snap.files.reduce((n, f) => n + f.rows, 0)).toBe(500);
+    expect(snap.to).toBe(T0 + 2899 * 1000);
+    expect(snap.from).toBe(T0 + 2400 * 1000);
+  });
+
+  it('refuses an empty window and bad splits with the reason', async () => {
+    await expect(exportSnapshot(ch, { model: 'nobody', window: { kind: 'latest', rows: 10 } }, await tempDir())).rejects.toThrow(/no labeled events/);
+    await expect(exportSnapshot(ch, { model: 'm', window: { kind: 'latest', rows: 10 }, split: { train: 0.9, validation: 0.2 } }, await tempDir())).rejects.toThrow(ValidationError);
+  });
+});
