@@ -19,7 +19,7 @@ beforeAll(async () => {
   const features: FeatureRow[] = Array.from({ length: 3000 }, (_, i) => ({
     event_id: `e${String(i).padStart(5, '0')}`,
     ts: T0 + i * 1000,
-    numeric: i % 10 === 0 ? { a: z() } : { a: z(), b: i / 7 },
+    numeric: (i % 10 === 0 ? { a: z() } : { a: z(), b: i / 7 }) as Record<string, number>,
     categorical: { color: ['red', 'green', 'blue'][i % 3]! },
   }));
   await insertFeatures(ch, 'm', [...features, features[5]!]); // a duplicate delivery counts once
