@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, migrate, silentLogger, ValidationError, type ClickHouse } from '../../../services/common/index.js';
 import { exportSnapshot } from '../../../services/trainer/snapshot.js';
+import { readTabularCsv } from '../../../services/trainer/builtin/index.js';
 import { insertFeatures, insertLabels, normal, prng, type FeatureRow } from '../../support/drift-data.js';
 import { tempDir } from '../../support/index.js';
 
@@ -71,6 +72,17 @@ describe('training snapshots', () => {
     const before = await splitOf(a);
     const after = await splitOf(bigger);
     for (const [id, split] of before) expect(after.get(id)).toBe(split);
+  });
+
+  it('writes files the builtin trainers read back row for row', async () => {
+    const snap = await exportSnapshot(ch, { model: 'm', window: { kind: 'range', from: T0, to: T0 + 3_000_000 } }, await tempDir());
+    const files = await Promise.all(snap.files.map((f) => readTabularCsv(f.path)));
+    files.forEach((f, k) => expect(f.rows).toHaveLength(snap.files[k]!.rows));
+    const eventIds = files.flatMap((f) => f.eventIds);
+    const rows = files.flatMap((f) => f.rows);
+    expect(rows[eventIds.indexOf('e00011')]).toMatchObject({ label: 'UP', numeric: { b: 11 / 7 }, categorical: { color: 'blue' } });
+    expect(Number.isNaN(rows[eventIds.indexOf('e00010')]!.numeric.b ?? Number.NaN)).toBe(true);
+    expect(rows.every((r) => typeof r.numeric.a === 'number' && ['red', 'green', 'blue'].includes(r.categorical.color!))).toBe(true);
   });
 
   it('takes the most recent labeled rows for a latest-N window', async () => {
