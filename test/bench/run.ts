@@ -2,8 +2,8 @@
  * `npm run bench`: figures, each next to a baseline measured in the same run
  * (absolute numbers vary with the machine; ratios travel).
  *
- *   npm run bench                          every bench: ingest, then drift
- *   npm run bench -- ingest                one of them (or `drift`)
+ *   npm run bench                          every bench: ingest, drift, trainer
+ *   npm run bench -- ingest                one of them (or `drift`, `trainer`)
  *   npm run bench -- --events 200000       smaller ingest run
  *   npm run bench -- drift --drift-max-rows 1000000
  *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
@@ -12,8 +12,9 @@ import { parseArgs } from 'node:util';
 import { startEmbeddedKafka } from '../../services/common/index.js';
 import { runDriftBench, type BaselineTiming } from './drift/bench.js';
 import { runIngestBench, type IngestBenchResult } from './ingest/bench.js';
+import { runBuiltinBench } from './trainer/builtin.js';
 
-const BENCHES = ['ingest', 'drift'] as const;
+const BENCHES = ['ingest', 'drift', 'trainer'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values, positionals } = parseArgs({
@@ -104,6 +105,7 @@ async function drift(): Promise<void> {
 async function main(): Promise<void> {
   if (selected.includes('ingest')) await ingest();
   if (selected.includes('drift')) await drift();
+  if (selected.includes('trainer')) await runBuiltinBench({ epochs: 5, log: console.log });
 }
 
 main().catch((err: unknown) => {
