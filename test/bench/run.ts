@@ -2,8 +2,8 @@
  * `npm run bench`: figures, each next to a baseline measured in the same run
  * (absolute numbers vary with the machine; ratios travel).
  *
- *   npm run bench                          every bench: ingest, drift, trainer
- *   npm run bench -- ingest                one of them (or `drift`, `trainer`)
+ *   npm run bench                          every bench: ingest, drift, trainer, search
+ *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `search`)
  *   npm run bench -- --events 200000       smaller ingest run
  *   npm run bench -- drift --drift-max-rows 1000000
  *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
@@ -13,8 +13,9 @@ import { startEmbeddedKafka } from '../../services/common/index.js';
 import { runDriftBench, type BaselineTiming } from './drift/bench.js';
 import { runIngestBench, type IngestBenchResult } from './ingest/bench.js';
 import { runBuiltinBench } from './trainer/builtin.js';
+import { runSearchBench, searchBenchRows } from './hpo/bench.js';
 
-const BENCHES = ['ingest', 'drift', 'trainer'] as const;
+const BENCHES = ['ingest', 'drift', 'trainer', 'search'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values, positionals } = parseArgs({
@@ -102,10 +103,17 @@ async function drift(): Promise<void> {
   console.log(`  reference profile build: ${(r.referenceBuildMs / 1000).toFixed(2)} s for ${fmt(r.referenceRows)} rows; target: a 1M-row window in <= 1.5 s, >= 10x faster than the baseline`);
 }
 
+async function search(): Promise<void> {
+  console.log('\nsearch: TPE vs random search at equal budgets (100 trials), 5 seeds each, on Branin (2-D) and Hartmann-6');
+  const r = await runSearchBench({ trials: 100, seeds: 5, log: console.log });
+  console.table(searchBenchRows(r));
+}
+
 async function main(): Promise<void> {
   if (selected.includes('ingest')) await ingest();
   if (selected.includes('drift')) await drift();
   if (selected.includes('trainer')) await runBuiltinBench({ epochs: 5, log: console.log });
+  if (selected.includes('search')) await search();
 }
 
 main().catch((err: unknown) => {
