@@ -133,6 +133,20 @@ export class DeliveryError extends DriftloopError {
   }
 }
 
+/**
+ * Thrown through a search objective by `trial.prune()` to stop a trial the
+ * pruner judged unpromising; the study records it as pruned, not failed.
+ * (Control flow inside a study: it never reaches a caller of runStudy.)
+ */
+export class TrialPruned extends DriftloopError {
+  constructor(
+    readonly trialId: number,
+    readonly step: number | undefined,
+  ) {
+    super('DL_TRIAL_PRUNED', `trial ${trialId} pruned${step === undefined ? '' : ` at step ${step}`}`, 500, false);
+  }
+}
+
 export function isRetriable(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
   return err instanceof DriftloopError ? err.retriable : false;

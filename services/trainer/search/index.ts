@@ -24,6 +24,6 @@ export { createNopPruner, createSampler, createPruner, SAMPLER_KINDS, PRUNER_KIN
 export type { SamplerKind, PrunerKind, SamplerConfig, PrunerConfig } from './factory.js';
 export { runStudy, trialSeed } from './study.js';
 export type { StudyOptions, StudyResult, TrialHandle, StopReason } from './study.js';
-export { TrialPruned } from './trial-pruned.js';
+export { TrialPruned } from '../../common/index.js';
 export { computeProgress, formatProgress } from './progress.js';
 export type { StudyProgress } from './progress.js';

@@ -16,7 +16,7 @@ import { errorMessage, systemClock, ValidationError, type Clock } from '../../co
 import { computeProgress, type StudyProgress } from './progress.js';
 import { createRng } from './rng.js';
 import type { Params, SearchSpace } from './space.js';
-import { TrialPruned } from './trial-pruned.js';
+import { TrialPruned } from '../../common/index.js';
 import { bestTrial, type Direction, type Pruner, type Sampler, type TrialRecord } from './types.js';
 
 export interface TrialHandle {
