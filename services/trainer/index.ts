@@ -1,0 +1,10 @@
+export { createTrainerService } from './service.js';
+export type { TrainerService, TrainerDeps, TrainerSettings } from './service.js';
+export { DEFAULT_SPEC, resolveSpec } from './spec.js';
+export type { TrainingSpec } from './spec.js';
+export { exportSnapshot } from './snapshot.js';
+export type { Snapshot, SnapshotSpec, SnapshotWindow } from './snapshot.js';
+export { getRun, listRuns, listTrials, listArtifacts } from './store.js';
+export type { RunRecord, TrialRecord, ArtifactRecord } from './store.js';
+export { RUN_STATES, isTerminal } from './run-state.js';
+export type { RunState } from './run-state.js';

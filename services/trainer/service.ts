@@ -1,0 +1,160 @@
+import { topicName } from '../../schemas/index.js';
+import { counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
+import { captureEnvironment, codeVersion } from './environment.js';
+import { executeRun, publish, type RunDeps } from './run.js';
+import { parseSearchSpace } from './search/index.js';
+import { resolveSpec, type TrainingSpec } from './spec.js';
+import { getRun, listRuns, saveRun, type RunRecord } from './store.js';
+
+const NO_EXTRAS = { trials: 0, bestParams: {}, artifact: null };
+
+export interface TrainerSettings {
+  topicPrefix: string;
+  groupId: string;
+  artifactsDir: string;
+  workDir: string;
+  /** Trials trained at once (CPU slots). */
+  parallelism: number;
+  defaultSpec: TrainingSpec;
+}
+
+export interface TrainerDeps {
+  bus: EventBus;
+  clickhouse: ClickHouse;
+  codec: EventCodec;
+  logger: Logger;
+  metrics: Registry;
+  clock?: Clock;
+  settings: TrainerSettings;
+}
+
+export interface TrainerService {
+  start(): Promise<void>;
+  /** Stops between steps; open runs stay where they are and resume on the next start. */
+  stop(): Promise<void>;
+  /** Resolves once no run is executing or queued. */
+  idle(): Promise<void>;
+}
+
+/**
+ * The trainer: turns retrain requests into runs, at most one open run per
+ * model (a request for a model with an open run, or a replayed request,
+ * joins it), and executes runs one at a time. A request is committed once its
+ * run is recorded as queued, so a crash never loses one; on start, open runs
+ * resume where they were.
+ */
+export function createTrainerService(deps: TrainerDeps): TrainerService {
+  const { clickhouse, settings } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger.child({ service: 'trainer' });
+  const requests = counter(deps.metrics, 'driftloop_trainer_requests_total', 'Retrain requests by outcome.', ['outcome']);
+  const runs = counter(deps.metrics, 'driftloop_trainer_runs_total', 'Runs finished, by final state.', ['state']);
+  const events = { bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix };
+  let abort = new AbortController();
+  let chain: Promise<void> = Promise.resolve();
+  let consumer: Consumer | null = null;
+  let runDeps: RunDeps | null = null;
+  let provenance: Pick<RunRecord, 'codeVersion' | 'environment'> = { codeVersion: 'unknown', environment: {} };
+
+  const enqueue = (run: RunRecord, spec: TrainingSpec): void => {
+    chain = chain.then(async () => {
+      if (abort.signal.aborted || !runDeps) return;
+      const final = await executeRun(runDeps, run, spec, abort.signal);
+      if (final.state === 'done' || final.state === 'failed') runs.inc({ state: final.state });
+    }).catch((err: unknown) => log.error({ err: errorMessage(err), run_id: run.runId }, 'run could not be executed'));
+  };
+
+  const specOf = (run: RunRecord): TrainingSpec => {
+    const stored = JSON.parse(run.spec) as TrainingSpec;
+    return { ...stored, space: parseSearchSpace(stored.space, '/spec/space') };
+  };
+
+  async function onRequest(event: Record<string, unknown>): Promise<void> {
+    const runId = String(event.run_id);
+    const model = String(event.model);
+    if (await getRun(clickhouse, runId)) {
+      requests.inc({ outcome: 'duplicate' });
+      log.info({ model, run_id: runId }, 'retrain request for a run that exists: joined');
+      return;
+    }
+    const [open] = await listRuns(clickhouse, { model, openOnly: true, limit: 1 });
+    if (open) {
+      requests.inc({ outcome: 'joined' });
+      log.info({ model, run_id: runId, open_run: open.runId }, 'model has an open run: the request joins it');
+      return;
+    }
+    const cause = event.cause as RunRecord['cause'];
+    const now = clock.now();
+    let run: RunRecord = {
+      runId, model, revision: now * 1000, state: 'queued', cause, requestedBy: String(event.requested_by ?? ''), spec: '', dataVersion: null, candidateVersion: null,
+      bestTrial: null, metrics: {}, message: '', ...provenance, createdAt: now, updatedAt: now,
+    };
+    let spec: TrainingSpec;
+    try {
+      spec = resolveSpec(settings.defaultSpec, (event.params ?? {}) as Record<string, string>);
+    } catch (err) {
+      // A bad override fails the run with the reason instead of blocking the topic.
+      run = { ...run, spec: JSON.stringify(event.params ?? {}) };
+      await saveRun(clickhouse, run);
+      run = { ...run, state: 'failed', revision: run.revision + 1, message: `bad request: ${errorMessage(err)}` };
+      await saveRun(clickhouse, run);
+      await publish(events, run, NO_EXTRAS);
+      requests.inc({ outcome: 'invalid' });
+      return;
+    }
+    run = { ...run, spec: JSON.stringify(spec) };
+    await saveRun(clickhouse, run);
+    await publish(events, run, NO_EXTRAS);
+    requests.inc({ outcome: 'queued' });
+    log.info({ model, run_id: runId, cause: cause.kind }, 'run queued');
+    enqueue(run, spec);
+  }
+
+  async function onBatch(messages: IncomingMessage[]): Promise<void> {
+    const last = new Map<number, number>();
+    for (const msg of messages) {
+      if (msg.value) {
+        try {
+          await onRequest(await deps.codec.decode('retrain-requests', msg.value));
+        } catch (err) {
+          if (!(err instanceof Error) || !('code' in err) || (err as { code: string }).code !== 'DL_DECODE') throw err;
+          log.warn({ partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'unreadable retrain request skipped');
+        }
+      }
+      last.set(msg.partition, msg.offset);
+    }
+    await consumer?.commit([...last].map(([partition, offset]) => ({ topic: topicName(settings.topicPrefix, 'retrain-requests'), partition, offset: offset + 1 })));
+  }
+
+  return {
+    async start() {
+      abort = new AbortController();
+      provenance = { codeVersion: await codeVersion(), environment: await captureEnvironment() };
+      runDeps = { clickhouse, bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, clock, logger: log, artifactsDir: settings.artifactsDir, workDir: settings.workDir, parallelism: settings.parallelism };
+      await deps.codec.register(['training-results']);
+      for (const run of (await listRuns(clickhouse, { openOnly: true })).reverse()) {
+        log.info({ model: run.model, run_id: run.runId, state: run.state }, 'resuming open run');
+        enqueue(run, specOf(run));
+      }
+      consumer = await deps.bus.consumer({
+        groupId: settings.groupId,
+        topics: [topicName(settings.topicPrefix, 'retrain-requests')],
+        onBatch,
+        onError: (err) => log.warn({ err: errorMessage(err) }, 'retrain-requests consumer error'),
+      });
+    },
+    async stop() {
+      abort.abort();
+      await consumer?.close();
+      consumer = null;
+      await chain;
+    },
+    async idle() {
+      let seen: Promise<void>;
+      do {
+        seen = chain;
+        await seen;
+      } while (seen !== chain);
+    },
+  };
+}
