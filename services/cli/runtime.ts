@@ -57,7 +57,7 @@ export interface Runtime {
 
 export interface RuntimeOptions {
   /** Adds routes to the shared HTTP server before it starts listening (fastify freezes routes then). */
-  routes?: ((app: HttpServer['app'], shared: { logger: Logger; metrics: Registry }) => Promise<void>)[];
+  routes?: ((app: HttpServer['app'], shared: { logger: Logger; metrics: Registry; clickhouse: ClickHouse }) => Promise<void>)[];
 }
 
 export async function startRuntime(config: CommonConfig, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -108,7 +108,7 @@ export async function startRuntime(config: CommonConfig, logger: Logger, options
       await embeddedRegistry.registerRoutes(http.app, { prefix: SCHEMA_REGISTRY_PATH });
       closers.push(() => embeddedRegistry!.close());
     }
-    for (const addRoutes of options.routes ?? []) await addRoutes(http.app, { logger, metrics });
+    for (const addRoutes of options.routes ?? []) await addRoutes(http.app, { logger, metrics, clickhouse });
     const url = await http.listen();
     const schemaRegistryUrl = config.schemaRegistryUrl || `${url}${SCHEMA_REGISTRY_PATH}`;
 

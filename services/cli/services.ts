@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Logger, type Registry } from '../common/index.js';
+import { ConfigError, loadConfig, type ClickHouse, type Logger, type Registry } from '../common/index.js';
 import { createIngestService, ingestOptions, registerIngestRoutes, type IngestService } from '../ingest/index.js';
 import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, driftOptions, mergePolicy, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
+import { createTrainerService, DEFAULT_SPEC, registerTrainerRoutes, resolveSpec, trainerOptions, type TrainerService, type TrainingSpec } from '../trainer/index.js';
 import type { CommonConfig, Runtime } from './runtime.js';
 
 /** A service as the process runner sees it. */
@@ -18,6 +19,7 @@ export interface RouteContext {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   metrics: Registry;
+  clickhouse: ClickHouse;
 }
 
 interface ServiceDefinition<S extends RunnableService> {
@@ -111,8 +113,36 @@ const drift: ServiceDefinition<DriftMonitor> = {
   },
 };
 
+const trainer: ServiceDefinition<TrainerService> = {
+  build(runtime, env) {
+    const c = loadConfig(trainerOptions, env);
+    let defaultSpec: TrainingSpec;
+    try {
+      defaultSpec = resolveSpec(DEFAULT_SPEC, JSON.parse(c.trainerSpec) as Record<string, string>);
+    } catch (err) {
+      throw new ConfigError('TRAINER_SPEC', (err as Error).message);
+    }
+    return createTrainerService({
+      bus: runtime.bus,
+      clickhouse: runtime.clickhouse,
+      codec: runtime.codec,
+      logger: runtime.logger,
+      metrics: runtime.metrics,
+      settings: {
+        topicPrefix: runtime.config.topicPrefix,
+        groupId: c.trainerGroupId,
+        artifactsDir: c.trainerArtifactsDir,
+        workDir: c.trainerWorkDir,
+        parallelism: c.trainerParallelism,
+        defaultSpec,
+      },
+    });
+  },
+  routes: (app, { clickhouse }) => registerTrainerRoutes(app, { clickhouse }),
+};
+
 /** Every service `driftloop up` / `run` can start, in start order. */
-export const SERVICES = { ingest, drift } satisfies Record<string, ServiceDefinition<RunnableService>>;
+export const SERVICES = { ingest, drift, trainer } satisfies Record<string, ServiceDefinition<RunnableService>>;
 export type ServiceName = keyof typeof SERVICES;
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 

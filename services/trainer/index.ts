@@ -8,3 +8,5 @@ export { getRun, listRuns, listTrials, listArtifacts } from './store.js';
 export type { RunRecord, TrialRecord, ArtifactRecord } from './store.js';
 export { RUN_STATES, isTerminal } from './run-state.js';
 export type { RunState } from './run-state.js';
+export { trainerOptions } from './config.js';
+export { registerTrainerRoutes } from './routes.js';

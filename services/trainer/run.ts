@@ -60,9 +60,9 @@ export async function executeRun(deps: RunDeps, start: RunRecord, spec: Training
     if (signal.aborted) return run;
     if (run.state === 'snapshot') await advance('searching', { dataVersion: snapshot.dataVersion, message: `${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test rows` });
 
-    const { best, trials } = await search(deps, run, spec, data, signal, log);
+    const { best, trials, firstError } = await search(deps, run, spec, data, signal, log);
     if (signal.aborted) return run;
-    if (!best) throw new Error(`no trial of ${trials} completed`);
+    if (!best) throw new Error(`no trial of ${trials} completed${firstError ? ` (first error: ${firstError})` : ''}`);
     event.trials = trials;
     event.bestParams = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [k, JSON.stringify(v)]));
     if (run.state === 'searching') await advance('training', { bestTrial: best.id, metrics: { [spec.metric]: best.value! } });
@@ -128,7 +128,7 @@ const toSearchTrial = (t: TrialRecord): SearchTrial => ({
 });
 
 /** The hyperparameter search: one builtin training per trial, pruned on the per-epoch validation loss. */
-async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, signal: AbortSignal, log: Logger): Promise<{ best: SearchTrial | undefined; trials: number }> {
+async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, signal: AbortSignal, log: Logger): Promise<{ best: SearchTrial | undefined; trials: number; firstError?: string }> {
   const previous = (await listTrials(deps.clickhouse, run.runId)).map(toSearchTrial);
   const revisions = new Map<number, number>();
   const record = async (t: SearchTrial, state: TrialRecord['state'], series: TrialRecord['series'], message = ''): Promise<void> => {
@@ -179,7 +179,7 @@ async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: S
       log.info({ trial: t.id, state: t.state, value: t.value, progress: formatProgress(progress) }, 'trial done');
     },
   });
-  return { best: result.best, trials: result.trials.length };
+  return { best: result.best, trials: result.trials.length, firstError: result.trials.find((t) => t.error)?.error };
 }
 
 /** Retrains the best trial (deterministic: the same weights it had), scores it on the test split and stores the artifact. */

@@ -18,11 +18,17 @@ export interface TrainingSpec {
   seed: number;
 }
 
+/** What is searched by default, per algorithm (a request's `space` replaces it). */
+export const DEFAULT_SPACES: Readonly<Record<TrainingSpec['algorithm'], SearchSpace>> = Object.freeze({
+  logistic: parseSearchSpace({ lr: { type: 'logfloat', low: 1e-3, high: 1e-1 }, l2: { type: 'logfloat', low: 1e-6, high: 1e-2 } }),
+  mlp: parseSearchSpace({ lr: { type: 'logfloat', low: 1e-3, high: 3e-2 }, hidden: { type: 'categorical', choices: [16, 32] }, l2: { type: 'logfloat', low: 1e-6, high: 1e-2 } }),
+});
+
 export const DEFAULT_SPEC: TrainingSpec = Object.freeze({
   window: { kind: 'latest', rows: 20_000 },
   algorithm: 'mlp',
   params: { epochs: 8, batchSize: 64 },
-  space: parseSearchSpace({ lr: { type: 'logfloat', low: 1e-3, high: 3e-2 }, hidden: { type: 'categorical', choices: [16, 32] }, l2: { type: 'logfloat', low: 1e-6, high: 1e-2 } }),
+  space: DEFAULT_SPACES.mlp,
   sampler: 'tpe',
   pruner: 'median',
   metric: 'val_loss',
@@ -70,6 +76,8 @@ export function resolveSpec(base: TrainingSpec, overrides: Record<string, string
       }
       case 'algorithm':
         if (value !== 'logistic' && value !== 'mlp') throw new ValidationError(at(key), 'must be one of logistic, mlp');
+        // The other algorithm's default space would search params this one does not take.
+        if (spec.space === DEFAULT_SPACES[spec.algorithm] && overrides.space === undefined) spec.space = DEFAULT_SPACES[value];
         spec.algorithm = value;
         break;
       case 'max_trials':

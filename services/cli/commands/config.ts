@@ -1,11 +1,13 @@
 import { commonOptions, type Option } from '../../common/index.js';
 import { driftOptions } from '../../drift/index.js';
 import { ingestOptions } from '../../ingest/index.js';
+import { trainerOptions } from '../../trainer/index.js';
 
 export const OPTION_GROUPS: Record<string, Record<string, Option<unknown>>> = {
   common: commonOptions,
   ingest: ingestOptions,
   drift: driftOptions,
+  trainer: trainerOptions,
 };
 
 /** The configuration table (the README's is this output with --markdown). */
