@@ -1,5 +1,5 @@
 import { topicName } from '../../schemas/index.js';
-import { counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
+import { DecodeError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
 import { captureEnvironment, codeVersion } from './environment.js';
 import { executeRun, publish, type RunDeps } from './run.js';
 import { parseSearchSpace } from './search/index.js';
@@ -117,7 +117,9 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
         try {
           await onRequest(await deps.codec.decode('retrain-requests', msg.value));
         } catch (err) {
-          if (!(err instanceof Error) || !('code' in err) || (err as { code: string }).code !== 'DL_DECODE') throw err;
+          // A request no schema reads is skipped (and said so); anything else (ClickHouse, Kafka) re-reads the batch.
+          if (!(err instanceof DecodeError || err instanceof ValidationError)) throw err;
+          requests.inc({ outcome: 'unreadable' });
           log.warn({ partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'unreadable retrain request skipped');
         }
       }

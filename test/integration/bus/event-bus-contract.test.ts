@@ -266,6 +266,8 @@ describe.concurrent.each(ADAPTERS)('EventBus over %s', (client) => {
     });
     const everything = await allIds(bus, topic);
     expect(everything).toHaveLength(2000);
+    // Under load the rebalance can outlast the first member's slow pace: wait for it, not for a guess.
+    await waitFor(() => b.consumer.assignment().length > 0 && a.consumer.assignment().length > 0, { timeoutMs: 60_000, message: 'both members assigned' });
     await waitFor(() => new Set([...processed.a, ...processed.b].map(idOf)).size >= everything.length, { timeoutMs: 45_000, message: 'every message processed' });
 
     const aParts = a.consumer.assignment().map((p) => p.partition);
