@@ -266,8 +266,13 @@ describe.concurrent.each(ADAPTERS)('EventBus over %s', (client) => {
     });
     const everything = await allIds(bus, topic);
     expect(everything).toHaveLength(2000);
-    // Under load the rebalance can outlast the first member's slow pace: wait for it, not for a guess.
-    await waitFor(() => b.consumer.assignment().length > 0 && a.consumer.assignment().length > 0, { timeoutMs: 60_000, message: 'both members assigned' });
+    // Under load the rebalance can outlast the first member's slow pace, and each member's view of its
+    // assignment settles at its own moment: wait until they split the four partitions between them.
+    const split = (): boolean => {
+      const parts = [...a.consumer.assignment(), ...b.consumer.assignment()].map((p) => p.partition).sort();
+      return a.consumer.assignment().length > 0 && b.consumer.assignment().length > 0 && JSON.stringify(parts) === '[0,1,2,3]';
+    };
+    await waitFor(split, { timeoutMs: 60_000, message: 'the two members to split the partitions', onTimeout: () => `a ${JSON.stringify(a.consumer.assignment())}, b ${JSON.stringify(b.consumer.assignment())}` });
     await waitFor(() => new Set([...processed.a, ...processed.b].map(idOf)).size >= everything.length, { timeoutMs: 45_000, message: 'every message processed' });
 
     const aParts = a.consumer.assignment().map((p) => p.partition);
