@@ -14,6 +14,7 @@ import { runDriftBench, type BaselineTiming } from './drift/bench.js';
 import { runIngestBench, type IngestBenchResult } from './ingest/bench.js';
 import { runBuiltinBench } from './trainer/builtin.js';
 import { runSearchBench, searchBenchRows } from './hpo/bench.js';
+import { runTabularSearchBench } from './hpo/tabular.js';
 
 const BENCHES = ['ingest', 'drift', 'trainer', 'search'] as const;
 type Bench = (typeof BENCHES)[number];
@@ -107,6 +108,10 @@ async function search(): Promise<void> {
   console.log('\nsearch: TPE vs random search at equal budgets (100 trials), 5 seeds each, on Branin (2-D) and Hartmann-6');
   const r = await runSearchBench({ trials: 100, seeds: 5, log: console.log });
   console.table(searchBenchRows(r));
+  console.log('\nsearch on Elec2 with the builtin MLP (12k train, 4k validation, up to 10 epochs): pruning, then TPE vs random (24 trials, 3 seeds)');
+  const t = await runTabularSearchBench({ trials: 24, seeds: 3, log: console.log });
+  console.table(t.pruning);
+  console.table(t.samplers);
 }
 
 async function main(): Promise<void> {
