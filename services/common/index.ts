@@ -1,6 +1,7 @@
 /** Public API of services/common: the only module other folders import from it. */
 export * from './errors.js';
 export { retry, sleep, backoffDelayMs } from './retry.js';
+export { seededRandom } from './random.js';
 export type { RetryOptions } from './retry.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';

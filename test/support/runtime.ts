@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { avroSchema, topicName, type DataTopic } from '../../schemas/index.js';
+import { avroSchema, topicName, type DataTopic, type Topic } from '../../schemas/index.js';
 import {
   commonOptions,
   confluentFrame,
@@ -129,4 +129,26 @@ export async function startServiceOverHttp<N extends ServiceName>(
   await service.start();
   running.set(name, service);
   return { runtime, service };
+}
+
+/** Every event now on `topic` (the runtime's prefix) that `match` accepts, decoded, with its key, read by a fresh group. */
+export async function readTopicEvents(runtime: Runtime, topic: Topic, match: (event: Record<string, unknown>) => boolean = () => true): Promise<{ key: string; event: Record<string, unknown> }[]> {
+  const name = topicName(runtime.config.topicPrefix, topic);
+  const end = (await runtime.bus.topicOffsets(name)).reduce((n, p) => n + p.high, 0);
+  const seen: { key: string; event: Record<string, unknown> }[] = [];
+  let read = 0;
+  const consumer = await runtime.bus.consumer({
+    groupId: uniqueName('read'),
+    topics: [name],
+    onBatch: async (messages) => {
+      for (const m of messages) {
+        read++;
+        const event = await runtime.codec.decode(topic, m.value!);
+        if (match(event)) seen.push({ key: m.key?.toString() ?? '', event });
+      }
+    },
+  });
+  await waitFor(() => read >= end, { message: `${end} messages of ${name}`, timeoutMs: 60_000 });
+  await consumer.close();
+  return seen;
 }

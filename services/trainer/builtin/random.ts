@@ -4,17 +4,10 @@
  * fixes the result bit for bit; Math.random is never used.
  */
 
-/** mulberry32: 32 bits of state, fast, and good enough for shuffles and weight init. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../common/index.js';
+
+/** mulberry32, driftloop's one seeded PRNG. Returns floats in [0, 1). */
+export const mulberry32 = seededRandom;
 
 /**
  * Independent streams for init, shuffling and dropout, drawn from one seed, so

@@ -4,23 +4,16 @@
  * from its seed (Math.random is never used in search/).
  */
 
+import { seededRandom } from '../../common/index.js';
+
 export interface Rng {
   /** Uniform in [0, 1), 2^-32 resolution. */
   next(): number;
 }
 
-/** mulberry32 (Tommy Ettinger); `seed` is reduced to 32 bits. */
+/** mulberry32 (Tommy Ettinger), driftloop's one seeded PRNG; `seed` is reduced to 32 bits. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return {
-    next(): number {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
+  return { next: seededRandom(seed) };
 }
 
 /** Uniform in [low, high). */

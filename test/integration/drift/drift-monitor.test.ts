@@ -6,7 +6,7 @@ import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, mergePolicy, reg
 import type { AlertSender } from '../../../services/drift/alerts/index.js';
 import { createServer } from 'node:http';
 import { insertFeatures, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
-import { startTestRuntime } from '../../support/runtime.js';
+import { readTopicEvents, startTestRuntime } from '../../support/runtime.js';
 import { uniqueName, waitFor } from '../../support/index.js';
 
 const T0 = Date.UTC(2026, 2, 1);
@@ -77,28 +77,6 @@ function firstDrift(stored: StoredReport[], feature: string, variant = ''): { in
   return null;
 }
 
-/** Every event of `topic` (this run's prefix) that `match` accepts, decoded, with its key. */
-async function readTopic(topic: 'retrain-requests' | 'drift-reports', match: (event: Record<string, unknown>) => boolean): Promise<{ key: string; event: Record<string, unknown> }[]> {
-  const name = `${runtime.config.topicPrefix}${topic}`;
-  const end = (await runtime.bus.topicOffsets(name)).reduce((n, p) => n + p.high, 0);
-  const seen: { key: string; event: Record<string, unknown> }[] = [];
-  let read = 0;
-  const consumer = await runtime.bus.consumer({
-    groupId: uniqueName('read'),
-    topics: [name],
-    onBatch: async (messages) => {
-      for (const m of messages) {
-        read++;
-        const event = await runtime.codec.decode(topic, m.value!);
-        if (match(event)) seen.push({ key: m.key!.toString(), event });
-      }
-    },
-  });
-  await waitFor(() => read >= end, { message: `${end} messages of ${name}`, timeoutMs: 60_000 });
-  await consumer.close();
-  return seen;
-}
-
 beforeAll(async () => {
   runtime = await startTestRuntime();
   policy = mergePolicy(DEFAULT_POLICY, { windowRows: WINDOW }, 'test');
@@ -139,10 +117,10 @@ describe('drift monitor on the embedded engines', () => {
       const retrainReport = stored.find((r) => r.decision === 'retrain')!;
       expect(retrainReport.event_id).toBe(opened[0]!.cause_ref);
       expect(retrainReport.run_id).toBe(opened[0]!.run_id);
-      const published = await readTopic('retrain-requests', (e) => e.model === model);
+      const published = await readTopicEvents(runtime, 'retrain-requests', (e) => e.model === model);
       expect(published).toHaveLength(1);
       expect(published[0]).toMatchObject({ key: model, event: { run_id: opened[0]!.run_id, cause: { kind: 'drift', ref: retrainReport.event_id } } });
-      const reportsOnTopic = await readTopic('drift-reports', (e) => e.model === model);
+      const reportsOnTopic = await readTopicEvents(runtime, 'drift-reports', (e) => e.model === model);
       expect(reportsOnTopic.map((r) => r.event.event_id).sort()).toEqual(stored.map((r) => r.event_id).sort());
     }
   }, 120_000);

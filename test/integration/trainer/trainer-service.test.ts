@@ -7,7 +7,7 @@ import { DEFAULT_SPEC, createTrainerService, getRun, listArtifacts, listRuns, li
 import { parseSearchSpace } from '../../../services/trainer/search/index.js';
 import { insertFeatures, insertLabels, normal, prng } from '../../support/drift-data.js';
 import { tempDir, uniqueName, waitFor } from '../../support/index.js';
-import { startTestRuntime } from '../../support/runtime.js';
+import { readTopicEvents, startTestRuntime } from '../../support/runtime.js';
 
 const T0 = Date.UTC(2026, 8, 1);
 let runtime: Runtime;
@@ -51,24 +51,7 @@ async function dataFor(model: string, seed: number): Promise<void> {
 }
 
 async function trainingResults(model: string): Promise<Record<string, unknown>[]> {
-  const name = `${runtime.config.topicPrefix}training-results`;
-  const end = (await runtime.bus.topicOffsets(name)).reduce((n, p) => n + p.high, 0);
-  const out: Record<string, unknown>[] = [];
-  let read = 0;
-  const consumer = await runtime.bus.consumer({
-    groupId: uniqueName('read'),
-    topics: [name],
-    onBatch: async (messages) => {
-      for (const m of messages) {
-        read++;
-        const e = await runtime.codec.decode('training-results', m.value!);
-        if (e.model === model) out.push(e);
-      }
-    },
-  });
-  await waitFor(() => read >= end, { message: 'training results read', timeoutMs: 60_000 });
-  await consumer.close();
-  return out;
+  return (await readTopicEvents(runtime, 'training-results', (e) => e.model === model)).map((r) => r.event);
 }
 
 beforeAll(async () => {
