@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { topicName } from '../../schemas/index.js';
-import type { ClickHouse, Clock, EventBus, EventCodec, Logger } from '../common/index.js';
-import { chTimestamp, fromChTimestamp } from './store.js';
+import { fromDateTime64Text, toDateTime64Text, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import type { RetrainCause, RetrainInput, RetrainOutcome, RetrainRequester } from './types.js';
 
 export interface RetrainRequesterDeps {
@@ -58,7 +57,7 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
     let outcome: RetrainOutcome;
     if (Number(state?.same ?? 0) > 0) outcome = { runId, status: 'joined' };
     else if (state?.open_run) outcome = { runId: state.open_run, status: 'joined' };
-    else if (cause.kind !== 'manual' && requested && fromChTimestamp(state!.last_ts) > now - deps.cooldownMs(model)) {
+    else if (cause.kind !== 'manual' && requested && fromDateTime64Text(state!.last_ts) > now - deps.cooldownMs(model)) {
       // The last run is closed but recent: a person can still ask (manual), automation waits.
       outcome = { runId, status: 'cooldown' };
     } else {
@@ -66,7 +65,7 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
       const producer = await deps.bus.producer();
       await producer.send(topicName(deps.topicPrefix, 'retrain-requests'), [{ key: model, value: await deps.codec.encode('retrain-requests', event) }]);
       await deps.clickhouse.insertObjects('retrain_requests', [{
-        run_id: runId, model, ts: chTimestamp(now), cause_kind: cause.kind, cause_ref: cause.ref, cause_detail: cause.detail, requested_by: input.requestedBy, params: input.params ?? {},
+        run_id: runId, model, ts: toDateTime64Text(now), cause_kind: cause.kind, cause_ref: cause.ref, cause_detail: cause.detail, requested_by: input.requestedBy, params: input.params ?? {},
       }]);
       deps.logger.info({ model, run_id: runId, cause: cause.kind, ref: cause.ref }, 'retrain requested');
       outcome = { runId, status: 'opened' };

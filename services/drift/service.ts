@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { topicName } from '../../schemas/index.js';
-import { errorMessage, gauge, counter, histogram, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type IncomingMessage, type EventCodec, type Logger, type Registry } from '../common/index.js';
+import { errorMessage, toDateTime64Text, gauge, counter, histogram, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type IncomingMessage, type EventCodec, type Logger, type Registry } from '../common/index.js';
 import type { AlertSender } from './alerts/index.js';
 import { decideWindow, judge, type DriftPolicy } from './policy.js';
 import type { ReferenceProfile } from './profile.js';
 import { buildReferenceProfile, type ReferenceRange } from './reference.js';
 import { createRetrainRequester } from './retrain.js';
 import { windowStatistics } from './statistics.js';
-import { lastDecidedWindow, listReports, loadActiveProfiles, saveProfile, saveReport, chTimestamp, type DriftReport } from './store.js';
+import { activeProfileIds, lastDecidedWindow, listReports, loadActiveProfiles, saveProfile, saveReport, type DriftReport } from './store.js';
 import type { RetrainRequester } from './types.js';
 import { computeWindow } from './window-stats.js';
 import { nextClosedWindow } from './windows.js';
@@ -210,7 +210,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
       if (!msg.value) continue;
       try {
         const event = await deps.codec.decode('training-results', msg.value);
-        if (TERMINAL_STATES.has(String(event.state))) rows.push({ run_id: event.run_id, model: event.model, ts: chTimestamp(Number(event.ts)), state: event.state });
+        if (TERMINAL_STATES.has(String(event.state))) rows.push({ run_id: event.run_id, model: event.model, ts: toDateTime64Text(Number(event.ts)), state: event.state });
       } catch (err) {
         // The trainer owns that topic and its dead letters; a bad event closes nothing.
         log.warn({ topic: msg.topic, partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'unreadable training result skipped');
@@ -221,8 +221,11 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
 
   let ticking: Promise<void> | null = null;
   async function tickOnce(): Promise<void> {
-    for (const p of await loadActiveProfiles(clickhouse)) {
-      if (states.get(p.model)?.profile.profileId !== p.profileId) await track(p);
+    // Only the ids every tick; a profile's grids are read again only when it changed.
+    for (const [model, profileId] of await activeProfileIds(clickhouse)) {
+      if (states.get(model)?.profile.profileId === profileId) continue;
+      const [profile] = await loadActiveProfiles(clickhouse, model);
+      if (profile) await track(profile);
     }
     for (const state of states.values()) {
       await scheduled(state);

@@ -1,10 +1,7 @@
-import type { ClickHouse } from '../common/index.js';
+import { fromDateTime64Text as ms, toDateTime64Text as stamp, type ClickHouse } from '../common/index.js';
 import type { CategoricalProfile, NumericProfile, ReferenceProfile } from './profile.js';
 import type { JudgedStatistic } from './policy.js';
 
-const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-/** ClickHouse DateTime64 text in UTC, as `toString` ('2026-03-01 01:40:00.000') or ISO output ('2026-03-01T01:40:00.000Z') writes it. */
-const ms = (text: string): number => Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`);
 
 interface ProfileRow {
   model: string;
@@ -48,11 +45,19 @@ export async function saveProfile(ch: ClickHouse, p: ReferenceProfile): Promise<
   await ch.insertObjects('drift_profiles', rows);
 }
 
+const ACTIVE_IDS = `SELECT model, argMax(profile_id, built_at) AS active_id FROM {db:Identifier}.drift_profiles WHERE {model:String} = '' OR model = {model:String} GROUP BY model`;
+
+/** Model -> id of its newest profile: what a poll needs to notice a new one. */
+export async function activeProfileIds(ch: ClickHouse): Promise<Map<string, string>> {
+  const rows = await ch.query<{ model: string; active_id: string }>(ACTIVE_IDS, { model: '' });
+  return new Map(rows.map((r) => [r.model, r.active_id]));
+}
+
 /** The newest profile of every model (or of `model`). */
 export async function loadActiveProfiles(ch: ClickHouse, model?: string): Promise<ReferenceProfile[]> {
   const rows = await ch.query<ProfileRow>(
     `SELECT * FROM {db:Identifier}.drift_profiles FINAL
-     WHERE (model, profile_id) IN (SELECT model, argMax(profile_id, built_at) FROM {db:Identifier}.drift_profiles WHERE {model:String} = '' OR model = {model:String} GROUP BY model)
+     WHERE (model, profile_id) IN (${ACTIVE_IDS})
      ORDER BY model, kind, feature`,
     { model: model ?? '' },
     { output_format_json_quote_denormals: 1 },
@@ -139,5 +144,3 @@ export async function listReports(ch: ClickHouse, model: string, limit: number):
   );
   return rows.map((r) => JSON.parse(r.report) as DriftReport);
 }
-
-export { stamp as chTimestamp, ms as fromChTimestamp };

@@ -1,7 +1,6 @@
-import type { ClickHouse } from '../common/index.js';
+import { fromDateTime64Text, type ClickHouse } from '../common/index.js';
 import type { DriftPolicy } from './policy.js';
 import type { ReferenceProfile } from './profile.js';
-import { fromChTimestamp } from './store.js';
 
 /**
  * The tumbling window that starts at `start` (moved forward past empty
@@ -26,14 +25,14 @@ export async function nextClosedWindow(
     params,
   );
   if (!edge) return null;
-  const watermark = fromChTimestamp(edge.watermark);
+  const watermark = fromDateTime64Text(edge.watermark);
   if (policy.windowRows > 0) {
     const [nth] = await clickhouse.query<{ at: string }>(`SELECT toString(ts) AS at FROM {db:Identifier}.features WHERE ${after} ORDER BY ts LIMIT 1 OFFSET {rows:UInt64}`, params);
     if (!nth) return null;
-    const end = Math.max(fromChTimestamp(nth.at), start + 1);
+    const end = Math.max(fromDateTime64Text(nth.at), start + 1);
     return watermark >= end + margin ? { start, end } : null;
   }
-  const first = fromChTimestamp(edge.first);
+  const first = fromDateTime64Text(edge.first);
   const aligned = start + Math.floor((first - start) / policy.windowMs) * policy.windowMs;
   const end = aligned + policy.windowMs;
   return watermark >= end + margin ? { start: aligned, end } : null;

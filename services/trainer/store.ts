@@ -1,8 +1,6 @@
-import type { ClickHouse } from '../common/index.js';
+import { fromDateTime64Text as ms, toDateTime64Text as stamp, type ClickHouse } from '../common/index.js';
 import type { RunState } from './run-state.js';
 
-const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-const ms = (text: string): number => Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`);
 
 /** A retraining run as tracked in `training_runs` (its newest revision). */
 export interface RunRecord {

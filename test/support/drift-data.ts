@@ -1,4 +1,4 @@
-import type { ClickHouse } from '../../services/common/index.js';
+import { toDateTime64Text, type ClickHouse } from '../../services/common/index.js';
 
 export { seededRandom as prng, normal } from './random.js';
 
@@ -17,7 +17,7 @@ export interface PredictionRow {
   score: number | null;
 }
 
-const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+const stamp = toDateTime64Text;
 
 /** Writes rows straight into the ingest tables, as the ingest service would have. */
 export async function insertFeatures(ch: ClickHouse, model: string, rows: readonly FeatureRow[]): Promise<void> {

@@ -5,3 +5,4 @@ export type { Migration, MigrateResult } from './migrations.js';
 export { assertIdentifier, IDENTIFIER } from './identifiers.js';
 export { RowBinaryWriter } from './row-binary.js';
 export { toClickHouseError, DATA_ERROR_CODES } from './errors.js';
+export { toDateTime64Text, fromDateTime64Text } from './datetime.js';
