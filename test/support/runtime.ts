@@ -13,17 +13,21 @@ import { registerServiceRoutes, SERVICES, type RunnableService, type ServiceName
 import { createIngestService, type IngestService, type IngestSettings } from '../../services/ingest/index.js';
 import { kafkaBrokers, tempDir, uniqueName, waitFor } from './index.js';
 
-/** The process runtime on the run's embedded Kafka and a fresh chDB directory. */
-export async function startTestRuntime(env: Record<string, string> = {}): Promise<Runtime> {
-  const config = loadConfig(commonOptions, {
+/** Environment of a test runtime: the run's embedded Kafka, a fresh chDB directory, topics of its own; `env` on top. */
+async function testEnv(prefix: string, env: Record<string, string>): Promise<Record<string, string>> {
+  return {
     KAFKA_BROKERS: kafkaBrokers().join(','),
     CLICKHOUSE_URL: `chdb:${await tempDir()}`,
     HTTP_PORT: '0',
     LOG_LEVEL: 'silent',
-    TOPIC_PREFIX: `${uniqueName('rt')}.`,
+    TOPIC_PREFIX: `${uniqueName(prefix)}.`,
     ...env,
-  });
-  return startRuntime(config, silentLogger());
+  };
+}
+
+/** The process runtime on the run's embedded Kafka and a fresh chDB directory. */
+export async function startTestRuntime(env: Record<string, string> = {}): Promise<Runtime> {
+  return startRuntime(loadConfig(commonOptions, await testEnv('rt', env)), silentLogger());
 }
 
 /** An ingest service on its own topics (`prefix` + features/predictions/labels), started. */
@@ -112,14 +116,7 @@ export async function startServiceOverHttp<N extends ServiceName>(
   name: N,
   env: Record<string, string>,
 ): Promise<{ runtime: Runtime; service: ReturnType<(typeof SERVICES)[N]['build']> }> {
-  const fullEnv = {
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    CLICKHOUSE_URL: `chdb:${await tempDir()}`,
-    HTTP_PORT: '0',
-    LOG_LEVEL: 'silent',
-    TOPIC_PREFIX: `${uniqueName(name)}.`,
-    ...env,
-  };
+  const fullEnv = await testEnv(name, env);
   const config = loadConfig(commonOptions, fullEnv);
   const running = new Map<ServiceName, RunnableService>();
   const runtime = await startRuntime(config, silentLogger(), { routes: [(app, shared) => registerServiceRoutes(name, app, { config, env: fullEnv, ...shared }, running)] });
