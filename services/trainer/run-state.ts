@@ -42,8 +42,3 @@ export function assertTransition(runId: string, from: RunState, to: RunState): v
     throw new ConflictError(`run ${runId} cannot go from ${from} to ${to} (allowed: ${allowed})`);
   }
 }
-
-/** Where a run found in `state` after a restart picks up: the same state, re-entered. */
-export function resumeState(state: RunState): RunState | null {
-  return isTerminal(state) ? null : state;
-}

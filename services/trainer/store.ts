@@ -1,5 +1,5 @@
 import { fromDateTime64Text as ms, toDateTime64Text as stamp, type ClickHouse } from '../common/index.js';
-import type { RunState } from './run-state.js';
+import { TERMINAL_STATES, type RunState } from './run-state.js';
 
 
 /** A retraining run as tracked in `training_runs` (its newest revision). */
@@ -91,9 +91,9 @@ export async function listRuns(ch: ClickHouse, filter: { model?: string; runId?:
   const rows = await ch.query<RunRow>(
     `SELECT * FROM {db:Identifier}.training_runs FINAL
      WHERE ({model:String} = '' OR model = {model:String}) AND ({run:String} = '' OR run_id = {run:String})
-       AND (NOT {open:Bool} OR state NOT IN ('done', 'failed', 'cancelled'))
+       AND (NOT {open:Bool} OR state NOT IN {terminal:Array(String)})
      ORDER BY created_at DESC LIMIT {limit:UInt32}`,
-    { model: filter.model ?? '', run: filter.runId ?? '', open: filter.openOnly ?? false, limit: filter.limit ?? 1000 },
+    { model: filter.model ?? '', run: filter.runId ?? '', open: filter.openOnly ?? false, terminal: [...TERMINAL_STATES], limit: filter.limit ?? 1000 },
   );
   return rows.map(toRun);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../../services/common/index.js';
-import { assertTransition, canTransition, isTerminal, resumeState, RUN_STATES } from '../../../services/trainer/run-state.js';
+import { assertTransition, canTransition, isTerminal, RUN_STATES } from '../../../services/trainer/run-state.js';
 
 describe('retraining run states', () => {
   it('moves forward one step at a time and may fail or be cancelled from any open state', () => {
@@ -23,10 +23,5 @@ describe('retraining run states', () => {
   it('refuses an illegal transition with a 409 naming the states and what is allowed', () => {
     expect(() => assertTransition('run-1', 'done', 'training')).toThrow(ConflictError);
     expect(() => assertTransition('run-1', 'queued', 'done')).toThrow('run run-1 cannot go from queued to done (allowed: snapshot, failed, cancelled)');
-  });
-
-  it('resumes an open run in the state it was in and leaves finished runs alone', () => {
-    expect(resumeState('searching')).toBe('searching');
-    expect(resumeState('done')).toBeNull();
   });
 });
