@@ -5,12 +5,15 @@
  *   driftloop run <service>                one service against the configured servers
  *   driftloop demo                         the whole loop on the embedded engines with real data
  *   driftloop config [--markdown]          every configuration option, its default and what it allows
+ *   driftloop runs [show <run> | compare <run> <run>…]   experiment tracking (HTTP API of a running driftloop)
+ *   driftloop reproduce <run>              re-execute a run from its record and compare its metrics
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from '../common/index.js';
 import { up, parseServiceNames } from './commands/up.js';
 import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
+import { compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand, type ApiOptions } from './commands/runs.js';
 
 /** A command line that does not parse: usage goes with the message, exit code 2. */
 class UsageError extends Error {}
@@ -21,7 +24,25 @@ const USAGE = `usage: driftloop <command>
   run <service>           run one service against the configured servers
   demo [--events N]       produce Elec2 events and watch them land in ClickHouse
   config [--markdown]     list configuration options
+  runs [--model M] [--open] [--limit N]   list retraining runs
+  runs show <run>         one run: spec, data and code version, trials, artifacts
+  runs compare <run> <run>...             best params and metrics side by side
+  reproduce <run>         re-execute a done run from its record, compare metrics
+                          (exit 1 when they differ; needs DRIFTLOOP_ADMIN_TOKEN)
+
+  runs and reproduce talk to a running driftloop: --url (default $DRIFTLOOP_URL
+  or http://127.0.0.1:8080), --json for machine-readable output.
 `;
+
+const API_FLAGS = { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+function apiOptions(values: { url?: string; token?: string; json?: boolean }): ApiOptions {
+  return {
+    url: values.url ?? process.env.DRIFTLOOP_URL ?? 'http://127.0.0.1:8080',
+    json: values.json ?? false,
+    ...((values.token ?? process.env.DRIFTLOOP_ADMIN_TOKEN) ? { token: values.token ?? process.env.DRIFTLOOP_ADMIN_TOKEN } : {}),
+  };
+}
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -42,6 +63,21 @@ async function main(argv: string[]): Promise<void> {
     case 'config': {
       const { values } = parseArgs({ args: rest, options: { markdown: { type: 'boolean' } } });
       return printConfig(values.markdown ?? false);
+    }
+    case 'runs': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...API_FLAGS, model: { type: 'string' }, open: { type: 'boolean' }, limit: { type: 'string' } } });
+      const api = apiOptions(values);
+      const [sub, ...ids] = positionals;
+      if (sub === undefined) return listRunsCommand(api, { model: values.model, open: values.open ?? false, limit: Number(values.limit ?? 50) });
+      if (sub === 'show' && ids.length === 1) return showRunCommand(api, ids[0]!);
+      if (sub === 'compare' && ids.length >= 2) return compareRunsCommand(api, ids);
+      throw new UsageError('runs takes no argument, show <run>, or compare <run> <run>...');
+    }
+    case 'reproduce': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: API_FLAGS });
+      if (positionals.length !== 1) throw new UsageError('reproduce takes exactly one run id');
+      process.exitCode = await reproduceCommand(apiOptions(values), positionals[0]!);
+      return;
     }
     case undefined:
     case 'help':

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type ClickHouse, type Logger, type Registry } from '../common/index.js';
 import { createIngestService, ingestOptions, registerIngestRoutes, type IngestService } from '../ingest/index.js';
 import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, driftOptions, mergePolicy, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
-import { createTrainerService, DEFAULT_SPEC, registerTrainerRoutes, resolveSpec, trainerOptions, type TrainerService, type TrainingSpec } from '../trainer/index.js';
+import { createTrainerService, DEFAULT_SPEC, findTorchPython, parseTrainerCommands, registerTrainerRoutes, resolveSpec, trainerOptions, type TrainerService, type TrainingSpec } from '../trainer/index.js';
 import type { CommonConfig, Runtime } from './runtime.js';
 
 /** A service as the process runner sees it. */
@@ -23,8 +23,8 @@ export interface RouteContext {
 }
 
 interface ServiceDefinition<S extends RunnableService> {
-  /** Builds the service from the shared runtime and its own options, read from `env`. */
-  build(runtime: Runtime, env: NodeJS.ProcessEnv, onFatal: (err: Error) => void): S;
+  /** Builds the service from the shared runtime and its own options, read from `env` (probing the machine where it must). */
+  build(runtime: Runtime, env: NodeJS.ProcessEnv, onFatal: (err: Error) => void): S | Promise<S>;
   /** Adds its HTTP API to the shared server, which freezes routes when it starts listening, so before the service exists. */
   routes?(app: FastifyInstance, context: RouteContext, service: () => S | undefined): Promise<void>;
 }
@@ -114,11 +114,14 @@ const drift: ServiceDefinition<DriftMonitor> = {
 };
 
 const trainer: ServiceDefinition<TrainerService> = {
-  build(runtime, env) {
+  async build(runtime, env) {
     const c = loadConfig(trainerOptions, env);
+    // Without torch, torch-mlp runs fail saying so; the builtin trainers need no Python.
+    const python = (await findTorchPython(c.trainerPython)) ?? 'python3';
+    const commands = parseTrainerCommands(c.trainerCommands, python);
     let defaultSpec: TrainingSpec;
     try {
-      defaultSpec = resolveSpec(DEFAULT_SPEC, JSON.parse(c.trainerSpec) as Record<string, string>);
+      defaultSpec = resolveSpec(DEFAULT_SPEC, JSON.parse(c.trainerSpec) as Record<string, string>, commands);
     } catch (err) {
       throw new ConfigError('TRAINER_SPEC', (err as Error).message);
     }
@@ -134,11 +137,16 @@ const trainer: ServiceDefinition<TrainerService> = {
         artifactsDir: c.trainerArtifactsDir,
         workDir: c.trainerWorkDir,
         parallelism: c.trainerParallelism,
+        gpus: c.trainerGpus,
+        cpuSlots: c.trainerCpuSlots,
+        killGraceMs: c.trainerKillGraceMs,
+        commands,
+        python,
         defaultSpec,
       },
     });
   },
-  routes: (app, { clickhouse }) => registerTrainerRoutes(app, { clickhouse }),
+  routes: (app, { clickhouse, config }, service) => registerTrainerRoutes(app, { clickhouse, trainer: service, adminToken: config.adminToken }),
 };
 
 /** Every service `driftloop up` / `run` can start, in start order. */

@@ -147,6 +147,22 @@ export class TrialPruned extends DriftloopError {
   }
 }
 
+/**
+ * An external trainer command did not succeed: `outcome` says how (exit code,
+ * a signal driftloop did not send, its timeout), `retriable` whether another
+ * attempt may help (exit 75, or killed from outside, e.g. by the OOM killer).
+ */
+export class TrainerCommandError extends DriftloopError {
+  constructor(
+    reason: string,
+    readonly outcome: 'failed' | 'timeout',
+    retriable: boolean,
+    readonly context: { exitCode: number | null; signal: string | null; stderrTail: string },
+  ) {
+    super('DL_TRAINER_COMMAND', reason, 500, retriable);
+  }
+}
+
 export function isRetriable(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
   return err instanceof DriftloopError ? err.retriable : false;

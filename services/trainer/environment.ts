@@ -52,3 +52,15 @@ export async function captureEnvironment(python = 'python3'): Promise<Record<str
   if (gpu) env.gpu = gpu.split('\n').join('; ');
   return env;
 }
+
+/**
+ * The Python that runs the reference PyTorch trainer: `configured` unless it
+ * is `auto`, else the first of `candidates` that imports torch (Debian's
+ * python3-torch lives in /usr/bin/python3, which a pyenv or venv python3
+ * earlier on PATH does not see); undefined when none does.
+ */
+export async function findTorchPython(configured = 'auto', candidates: readonly string[] = ['python3', '/usr/bin/python3']): Promise<string | undefined> {
+  if (configured !== 'auto') return configured;
+  for (const python of candidates) if ((await probe(python, ['-c', 'import torch; print(1)'], 30_000)) === '1') return python;
+  return undefined;
+}

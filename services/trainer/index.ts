@@ -1,7 +1,8 @@
 export { createTrainerService } from './service.js';
 export type { TrainerService, TrainerDeps, TrainerSettings } from './service.js';
-export { DEFAULT_SPEC, resolveSpec } from './spec.js';
-export type { TrainingSpec } from './spec.js';
+export { DEFAULT_SPEC, parseTrainerCommands, resolveSpec, torchTrainer } from './spec.js';
+export type { TrainerCommand, TrainingSpec } from './spec.js';
+export { findTorchPython } from './environment.js';
 export { exportSnapshot } from './snapshot.js';
 export type { Snapshot, SnapshotSpec, SnapshotWindow } from './snapshot.js';
 export { getRun, listRuns, listTrials, listArtifacts } from './store.js';
@@ -10,3 +11,5 @@ export { RUN_STATES, isTerminal } from './run-state.js';
 export type { RunState } from './run-state.js';
 export { trainerOptions } from './config.js';
 export { registerTrainerRoutes } from './routes.js';
+export { reproduceRun } from './reproduce.js';
+export type { ReproduceReport, ReproducedMetric } from './reproduce.js';

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError, ValidationError, type ClickHouse } from '../common/index.js';
+import { NotFoundError, ShutdownError, ValidationError, requireBearer, type ClickHouse } from '../common/index.js';
+import type { TrainerService } from './service.js';
 import { getRun, listArtifacts, listRuns, listTrials } from './store.js';
 
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -10,9 +11,15 @@ const RUN = /^[A-Za-z0-9_.:-]{1,128}$/;
  *   GET /trainer/runs?model=&open=true&limit=N   runs, newest first
  *   GET /trainer/runs/:run                        one run with its trials and artifacts
  *   GET /trainer/runs/compare?runs=a,b            params and metrics side by side
+ *   POST /trainer/runs/:run/reproduce             re-executes a done run, compares metrics (admin)
  */
-export async function registerTrainerRoutes(app: FastifyInstance, options: { clickhouse: ClickHouse }): Promise<void> {
+export async function registerTrainerRoutes(app: FastifyInstance, options: { clickhouse: ClickHouse; trainer: () => TrainerService | undefined; adminToken: string }): Promise<void> {
   const ch = options.clickhouse;
+  const runId = (params: unknown): string => {
+    const id = (params as { run: string }).run;
+    if (!RUN.test(id)) throw new ValidationError('/run', `must match ${RUN.source}`);
+    return id;
+  };
   app.get('/trainer/runs', async (req) => {
     const q = req.query as { model?: string; open?: string; limit?: string };
     if (q.model !== undefined && !MODEL.test(q.model)) throw new ValidationError('/model', `must match ${MODEL.source}`);
@@ -33,10 +40,15 @@ export async function registerTrainerRoutes(app: FastifyInstance, options: { cli
     return { runs };
   });
   app.get('/trainer/runs/:run', async (req) => {
-    const id = (req.params as { run: string }).run;
-    if (!RUN.test(id)) throw new ValidationError('/run', `must match ${RUN.source}`);
+    const id = runId(req.params);
     const run = await getRun(ch, id);
     if (!run) throw new NotFoundError(`run ${id}`);
     return { run, trials: await listTrials(ch, id), artifacts: await listArtifacts(ch, id) };
+  });
+  app.post('/trainer/runs/:run/reproduce', { preHandler: requireBearer(options.adminToken) }, async (req) => {
+    const id = runId(req.params);
+    const trainer = options.trainer();
+    if (!trainer) throw new ShutdownError('the trainer is not running');
+    return trainer.reproduce(id);
   });
 }

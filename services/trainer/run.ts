@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { topicName } from '../../schemas/index.js';
 import { errorMessage, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
-import { predict, readTabularCsv, rocAuc, trainBuiltin, type TabularRows } from './builtin/index.js';
+import { predict, readTabularCsv, rocAuc, trainBuiltin, type ModelArtifact, type TabularRows } from './builtin/index.js';
+import { parseResultFile, runTrialCommand, type CollectedArtifact, type CommandResult, type Slot, type SlotPool } from './executor/index.js';
 import { assertTransition, type RunState } from './run-state.js';
-import { createPruner, createSampler, formatProgress, runStudy, trialSeed, type Params, type TrialRecord as SearchTrial } from './search/index.js';
-import { exportSnapshot } from './snapshot.js';
+import { createPruner, createSampler, formatProgress, runStudy, trialSeed, type Params, type TrialHandle, type TrialRecord as SearchTrial } from './search/index.js';
+import { exportSnapshot, type Snapshot, type SnapshotWindow } from './snapshot.js';
 import type { TrainingSpec } from './spec.js';
 import { listTrials, saveArtifact, saveRun, saveTrial, type RunRecord, type TrialRecord } from './store.js';
 
@@ -21,11 +22,17 @@ export interface RunDeps {
   artifactsDir: string;
   /** Snapshots go to `<workDir>/<run_id>/`. */
   workDir: string;
-  /** Trials trained at once. */
+  /** Builtin trials trained at once (in this process). */
   parallelism: number;
+  /** Where external trials run: one per slot, at most. */
+  slots: SlotPool;
+  /** Between SIGTERM and SIGKILL when an external trial is pruned, cancelled or times out. */
+  killGraceMs: number;
 }
 
+/** The snapshot as the trainers take it: files for external commands, rows (read once) for builtin ones. */
 interface Splits {
+  files: { train: string; validation: string; test: string };
   train: TabularRows;
   validation: TabularRows;
   test: TabularRows;
@@ -56,9 +63,9 @@ export async function executeRun(deps: RunDeps, start: RunRecord, spec: Training
     const dir = join(deps.workDir, run.runId);
     const snapshot = await exportSnapshot(deps.clickhouse, { model: run.model, window: spec.window }, dir);
     if (run.dataVersion && run.dataVersion !== snapshot.dataVersion) log.warn({ was: run.dataVersion, now: snapshot.dataVersion }, 'snapshot changed on resume; the run continues on the new data');
-    const data = await readSplits(snapshot.files.map((f) => f.path));
+    const data = await readSplits(snapshot, spec.trainer === 'builtin');
     if (signal.aborted) return run;
-    if (run.state === 'snapshot') await advance('searching', { dataVersion: snapshot.dataVersion, message: `${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test rows` });
+    if (run.state === 'snapshot') await advance('searching', { dataVersion: snapshot.dataVersion, dataWindow: JSON.stringify(pinnedWindow(snapshot)), message: `${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test rows` });
 
     const { best, trials, firstError } = await search(deps, run, spec, data, signal, log);
     if (signal.aborted) return run;
@@ -67,7 +74,7 @@ export async function executeRun(deps: RunDeps, start: RunRecord, spec: Training
     event.bestParams = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [k, JSON.stringify(v)]));
     if (run.state === 'searching') await advance('training', { bestTrial: best.id, metrics: { [spec.metric]: best.value! } });
 
-    const candidate = await train(deps, run, spec, data, best);
+    const candidate = spec.trainer === 'builtin' ? await trainBuiltinCandidate(deps, run, spec, data, best) : await externalCandidate(deps, run, spec, data, best, signal, log);
     event.artifact = candidate.artifact;
     await advance('done', { candidateVersion: run.runId, metrics: candidate.metrics, message: `best of ${trials} trials: #${best.id} ${JSON.stringify(best.params)}` });
     return run;
@@ -79,14 +86,25 @@ export async function executeRun(deps: RunDeps, start: RunRecord, spec: Training
   }
 }
 
+/**
+ * The time range a snapshot's rows cover, to export the same rows again
+ * (reproduce) when the run asked for the latest N, which moves.
+ */
+export function pinnedWindow(snapshot: Pick<Snapshot, 'from' | 'to'>): SnapshotWindow {
+  return { kind: 'range', from: snapshot.from, to: snapshot.to + 1 };
+}
+
 /** Revisions only grow, across restarts too: time-based, bumped past the previous one. */
 function nextRevision(previous: number, clock: Clock): number {
   return Math.max(previous + 1, clock.now() * 1000);
 }
 
-async function readSplits(paths: string[]): Promise<Splits> {
-  const [train, validation, test] = await Promise.all(paths.map(async (p) => (await readTabularCsv(p)).rows));
-  return { train: train!, validation: validation!, test: test! };
+async function readSplits(snapshot: Snapshot, readRows: boolean): Promise<Splits> {
+  const path = (split: string): string => snapshot.files.find((f) => f.split === split)!.path;
+  const files = { train: path('train'), validation: path('validation'), test: path('test') };
+  if (!readRows) return { files, train: [], validation: [], test: [] };
+  const [train, validation, test] = await Promise.all([files.train, files.validation, files.test].map(async (p) => (await readTabularCsv(p)).rows));
+  return { files, train: train!, validation: validation!, test: test! };
 }
 
 /** What the training-results event carries beyond the run record. */
@@ -127,20 +145,80 @@ const toSearchTrial = (t: TrialRecord): SearchTrial => ({
   ...(t.finishedAt !== null ? { finishedAtMs: t.finishedAt } : {}),
 });
 
-/** The hyperparameter search: one builtin training per trial, pruned on the per-epoch validation loss. */
+/** Where a trial is running: recorded with the trial. */
+interface Placement {
+  device: string;
+  attempt: number;
+}
+
+const BUILTIN: Placement = { device: 'cpu (builtin)', attempt: 1 };
+const deviceOf = (slot: Slot): string => (slot.device === 'cuda' ? `${slot.id} (${slot.name})` : slot.id);
+const trialDir = (deps: RunDeps, run: RunRecord, trial: number): string => join(deps.workDir, run.runId, 'trials', String(trial));
+
+/**
+ * The hyperparameter search: one training per trial (builtin in-process, or
+ * the external command on an executor slot), pruned on the per-epoch metric.
+ */
 async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, signal: AbortSignal, log: Logger): Promise<{ best: SearchTrial | undefined; trials: number; firstError?: string }> {
   const previous = (await listTrials(deps.clickhouse, run.runId)).map(toSearchTrial);
+  const external = spec.trainer !== 'builtin';
   const revisions = new Map<number, number>();
-  const record = async (t: SearchTrial, state: TrialRecord['state'], series: TrialRecord['series'], message = ''): Promise<void> => {
+  const placements = new Map<number, Placement>();
+  const series = new Map<number, TrialRecord['series']>();
+  const record = async (t: SearchTrial, state: TrialRecord['state'], message = ''): Promise<void> => {
     const revision = nextRevision(revisions.get(t.id) ?? 0, deps.clock);
     revisions.set(t.id, revision);
+    const placement = placements.get(t.id) ?? BUILTIN;
     await saveTrial(deps.clickhouse, {
       runId: run.runId, trialId: t.id, revision, state, params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, JSON.stringify(v)])),
-      seed: trialSeed(spec.seed, t.id), device: 'cpu', attempt: 1, value: t.value ?? null, series, message,
+      seed: trialSeed(spec.seed, t.id), device: placement.device, attempt: placement.attempt, value: t.value ?? null, series: series.get(t.id) ?? [], message,
       startedAt: t.startedAtMs, finishedAt: t.finishedAtMs ?? null,
     });
   };
-  const series = new Map<number, TrialRecord['series']>();
+  const started = (trial: TrialHandle, placement: Placement): Promise<void> => {
+    placements.set(trial.id, placement);
+    series.set(trial.id, []);
+    return record({ id: trial.id, state: 'running', params: trial.params, intermediate: new Map(), startedAtMs: deps.clock.now() }, 'running');
+  };
+  /** Records an epoch's metrics and asks the pruner; true: stop the trial. */
+  const epochDone = (trial: TrialHandle, epoch: number, metrics: Record<string, number | undefined>): boolean => {
+    const points = series.get(trial.id)!;
+    for (const [name, value] of Object.entries(metrics)) if (value !== undefined) points.push({ step: epoch, name, value });
+    const value = metrics[spec.metric];
+    return value !== undefined && trial.report(epoch, value);
+  };
+
+  const builtinObjective = async (trial: TrialHandle): Promise<number> => {
+    await started(trial, BUILTIN);
+    let pruned = false;
+    const { history } = await trainBuiltin({
+      algorithm: spec.algorithm,
+      params: { ...spec.params, ...(trial.params as Record<string, number | string>) },
+      seed: trialSeed(spec.seed, trial.id),
+      train: data.train,
+      validation: data.validation,
+      signal,
+      onEpoch: ({ epoch, metrics }) => {
+        pruned = epochDone(trial, epoch, { ...metrics });
+        return pruned ? 'stop' : 'continue';
+      },
+    });
+    if (pruned) trial.prune();
+    return history[history.length - 1]!.metrics[spec.metric];
+  };
+
+  const externalObjective = async (trial: TrialHandle): Promise<number> => {
+    const result = await runExternal(deps, run, spec, data, trial.id, { ...spec.params, ...trial.params }, signal, log, {
+      onAttempt: (attempt, slot) => void started(trial, { device: deviceOf(slot), attempt }).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'trial not recorded')),
+      onEpoch: (epoch, metrics) => epochDone(trial, epoch, metrics),
+    });
+    if (result.status !== 'success') {
+      if (result.status === 'stopped') trial.prune();
+      throw new Error('cancelled: the trainer is stopping');
+    }
+    return finalMetric(result, spec.metric);
+  };
+
   const result = await runStudy({
     space: spec.space,
     sampler: createSampler(spec.sampler),
@@ -148,42 +226,73 @@ async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: S
     direction: 'minimize',
     maxTrials: spec.maxTrials,
     maxTimeMs: spec.maxTimeMs,
-    parallelism: deps.parallelism,
+    parallelism: external ? deps.slots.size : deps.parallelism,
     seed: spec.seed,
     signal,
     clock: deps.clock,
     previousTrials: previous,
-    objective: async (trial) => {
-      const points: TrialRecord['series'] = [];
-      series.set(trial.id, points);
-      await record({ id: trial.id, state: 'running', params: trial.params, intermediate: new Map(), startedAtMs: deps.clock.now() }, 'running', []);
-      let pruned = false;
-      const { history } = await trainBuiltin({
-        algorithm: spec.algorithm,
-        params: { ...spec.params, ...(trial.params as Record<string, number | string>) },
-        seed: trialSeed(spec.seed, trial.id),
-        train: data.train,
-        validation: data.validation,
-        signal,
-        onEpoch: ({ epoch, metrics }) => {
-          for (const [name, value] of Object.entries(metrics)) if (value !== undefined) points.push({ step: epoch, name, value });
-          pruned = trial.report(epoch, metrics[spec.metric]);
-          return pruned ? 'stop' : 'continue';
-        },
-      });
-      if (pruned) trial.prune();
-      return history[history.length - 1]!.metrics[spec.metric];
-    },
+    objective: external ? externalObjective : builtinObjective,
     onTrialDone: (t, progress) => {
-      void record(t, t.state, series.get(t.id) ?? [], t.error ?? '').catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'trial not recorded'));
+      void record(t, t.state, t.error ?? '').catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'trial not recorded'));
       log.info({ trial: t.id, state: t.state, value: t.value, progress: formatProgress(progress) }, 'trial done');
     },
   });
   return { best: result.best, trials: result.trials.length, firstError: result.trials.find((t) => t.error)?.error };
 }
 
+/** The searched metric of a finished external trial: from metrics.json, else its last epoch line. */
+function finalMetric(result: Extract<CommandResult, { status: 'success' }>, metric: string): number {
+  const value = result.result.metrics[metric] ?? result.epochs.at(-1)?.metrics[metric];
+  if (value === undefined) throw new Error(`the trainer reported no ${metric} (neither in metrics.json nor on an epoch line)`);
+  return value;
+}
+
+/** One external trial (or the candidate's retraining) through the executor, in the trial's own directory. */
+function runExternal(
+  deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, trial: number, params: Record<string, unknown>, signal: AbortSignal, log: Logger,
+  hooks: { onAttempt?: (attempt: number, slot: Slot) => void; onEpoch?: (epoch: number, metrics: Record<string, number>) => boolean } = {},
+): Promise<CommandResult> {
+  return runTrialCommand(deps.slots, {
+    argv: spec.command,
+    spec: { run_id: run.runId, trial, model: run.model, data: { format: 'csv', ...data.files }, params, seed: trialSeed(spec.seed, trial), metric: spec.metric },
+    outputDir: trialDir(deps, run, trial),
+    timeoutMs: spec.trialTimeoutMs,
+    killGraceMs: deps.killGraceMs,
+    retries: spec.trialRetries,
+    signal,
+    logger: log.child({ trial }),
+    ...(hooks.onAttempt ? { onAttempt: hooks.onAttempt } : {}),
+    ...(hooks.onEpoch ? { onEpoch: (line) => (hooks.onEpoch!(line.epoch, line.metrics) ? 'stop' : 'continue') } : {}),
+  });
+}
+
+interface Candidate {
+  metrics: Record<string, number>;
+  artifact: { path: string; sha256: string };
+}
+
+/** `<artifactsDir>/<model>/<run_id>/`, created. */
+async function candidateDir(deps: RunDeps, run: RunRecord): Promise<string> {
+  const dir = join(deps.artifactsDir, run.model, run.runId);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+const finite = (metrics: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
+
 /** Retrains the best trial (deterministic: the same weights it had), scores it on the test split and stores the artifact. */
-async function train(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, best: SearchTrial): Promise<{ metrics: Record<string, number>; artifact: { path: string; sha256: string } }> {
+async function trainBuiltinCandidate(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, best: SearchTrial): Promise<Candidate> {
+  const { artifact, metrics } = await trainBuiltinModel(spec, data, best);
+  const path = join(await candidateDir(deps, run), 'model.json');
+  const body = `${JSON.stringify(artifact)}\n`;
+  await writeFile(path, body);
+  const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+  await saveArtifact(deps.clickhouse, { runId: run.runId, trialId: best.id, name: 'model', path, bytes: Buffer.byteLength(body), sha256, createdAt: deps.clock.now() });
+  return { metrics, artifact: { path, sha256 } };
+}
+
+/** The builtin model of a trial's params and seed, with its validation and test metrics. */
+export async function trainBuiltinModel(spec: TrainingSpec, data: Pick<Splits, 'train' | 'validation' | 'test'>, best: Pick<SearchTrial, 'id' | 'params'>): Promise<{ artifact: ModelArtifact; metrics: Record<string, number> }> {
   const { artifact, history } = await trainBuiltin({
     algorithm: spec.algorithm,
     params: { ...spec.params, ...(best.params as Record<string, number | string>) },
@@ -199,12 +308,48 @@ async function train(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Sp
   // Binary models score P(positive class).
   const positive = artifact.classes.length === 2 ? artifact.positive_class : undefined;
   if (positive !== undefined && data.test.length) metrics.test_auc = rocAuc(predictions.map((p) => p.score), data.test.map((r) => r.label === positive));
-  const dir = join(deps.artifactsDir, run.model, run.runId);
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, 'model.json');
-  const body = `${JSON.stringify(artifact)}\n`;
-  await writeFile(path, body);
-  const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
-  await saveArtifact(deps.clickhouse, { runId: run.runId, trialId: best.id, name: 'model', path, bytes: Buffer.byteLength(body), sha256, createdAt: deps.clock.now() });
-  return { metrics: Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v))), artifact: { path, sha256 } };
+  return { artifact, metrics: finite(metrics) };
+}
+
+/**
+ * The best external trial is kept as the candidate: it ran to its last epoch
+ * and wrote its artifacts and test metrics. Where its directory is gone (the
+ * run resumed on another machine) it is retrained with the same params and
+ * seed. Its artifacts are copied next to the run's and hashed again there.
+ */
+async function externalCandidate(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, best: SearchTrial, signal: AbortSignal, log: Logger): Promise<Candidate> {
+  let outcome = await readTrialOutcome(trialDir(deps, run, best.id));
+  if (!outcome) {
+    log.info({ trial: best.id }, 'best trial\'s output is gone: retraining it');
+    const result = await runExternal(deps, run, spec, data, best.id, { ...spec.params, ...best.params }, signal, log);
+    if (result.status !== 'success') throw new Error(`retraining trial ${best.id} was ${result.status}`);
+    outcome = { metrics: result.result.metrics, artifacts: result.artifacts };
+  }
+  const dir = await candidateDir(deps, run);
+  const kept: CollectedArtifact[] = [];
+  for (const a of outcome.artifacts) {
+    const path = join(dir, basename(a.path));
+    await copyFile(a.path, path);
+    const body = await readFile(path);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    if (a.sha256 && sha256 !== a.sha256) throw new Error(`artifact ${a.name} changed while it was copied (${a.sha256} -> ${sha256})`);
+    kept.push({ name: a.name, path, bytes: body.length, sha256 });
+    await saveArtifact(deps.clickhouse, { runId: run.runId, trialId: best.id, name: a.name, path, bytes: body.length, sha256, createdAt: deps.clock.now() });
+  }
+  const model = kept.find((a) => a.name === 'model') ?? kept[0];
+  if (!model) throw new Error(`trial ${best.id} wrote no artifact`);
+  return { metrics: finite({ ...outcome.metrics }), artifact: { path: model.path, sha256: model.sha256 } };
+}
+
+/** A finished external trial's metrics and artifacts as its directory holds them, or undefined when it is gone. */
+async function readTrialOutcome(dir: string): Promise<{ metrics: Record<string, number>; artifacts: CollectedArtifact[] } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'metrics.json'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const result = parseResultFile(text, 'metrics.json');
+  const artifacts: CollectedArtifact[] = result.artifacts.map((a) => ({ name: a.name, path: join(dir, a.path), bytes: 0, sha256: '' }));
+  return { metrics: result.metrics, artifacts };
 }

@@ -1,9 +1,11 @@
 import { topicName } from '../../schemas/index.js';
-import { DecodeError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
+import { DecodeError, ShutdownError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
 import { captureEnvironment, codeVersion } from './environment.js';
+import { SlotPool, discoverSlots } from './executor/index.js';
+import { reproduceRun, type ReproduceReport } from './reproduce.js';
 import { executeRun, publish, type RunDeps } from './run.js';
 import { parseSearchSpace } from './search/index.js';
-import { resolveSpec, type TrainingSpec } from './spec.js';
+import { resolveSpec, type TrainerCommand, type TrainingSpec } from './spec.js';
 import { getRun, listRuns, saveRun, type RunRecord } from './store.js';
 
 const NO_EXTRAS = { trials: 0, bestParams: {}, artifact: null };
@@ -13,8 +15,17 @@ export interface TrainerSettings {
   groupId: string;
   artifactsDir: string;
   workDir: string;
-  /** Trials trained at once (CPU slots). */
+  /** Builtin trials trained at once. */
   parallelism: number;
+  /** External trial slots: `auto` (nvidia-smi), `none`, or GPU indices `0,1`. */
+  gpus: string;
+  /** External trials at once without a GPU. */
+  cpuSlots: number;
+  killGraceMs: number;
+  /** The external trainers a request may name (`params.trainer`). */
+  commands: Readonly<Record<string, TrainerCommand>>;
+  /** Python whose version and torch the run environment records. */
+  python: string;
   defaultSpec: TrainingSpec;
 }
 
@@ -34,6 +45,8 @@ export interface TrainerService {
   stop(): Promise<void>;
   /** Resolves once no run is executing or queued. */
   idle(): Promise<void>;
+  /** Re-executes a done run from its record and compares the metrics (reproduce.ts). */
+  reproduce(runId: string): Promise<ReproduceReport>;
 }
 
 /**
@@ -86,12 +99,12 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
     const cause = event.cause as RunRecord['cause'];
     const now = clock.now();
     let run: RunRecord = {
-      runId, model, revision: now * 1000, state: 'queued', cause, requestedBy: String(event.requested_by ?? ''), spec: '', dataVersion: null, candidateVersion: null,
+      runId, model, revision: now * 1000, state: 'queued', cause, requestedBy: String(event.requested_by ?? ''), spec: '', dataVersion: null, dataWindow: '', candidateVersion: null,
       bestTrial: null, metrics: {}, message: '', ...provenance, createdAt: now, updatedAt: now,
     };
     let spec: TrainingSpec;
     try {
-      spec = resolveSpec(settings.defaultSpec, (event.params ?? {}) as Record<string, string>);
+      spec = resolveSpec(settings.defaultSpec, (event.params ?? {}) as Record<string, string>, settings.commands);
     } catch (err) {
       // A bad override fails the run with the reason instead of blocking the topic.
       run = { ...run, spec: JSON.stringify(event.params ?? {}) };
@@ -131,8 +144,13 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
   return {
     async start() {
       abort = new AbortController();
-      provenance = { codeVersion: await codeVersion(), environment: await captureEnvironment() };
-      runDeps = { clickhouse, bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, clock, logger: log, artifactsDir: settings.artifactsDir, workDir: settings.workDir, parallelism: settings.parallelism };
+      provenance = { codeVersion: await codeVersion(), environment: await captureEnvironment(settings.python) };
+      const slots = await discoverSlots({ gpus: settings.gpus, cpuSlots: settings.cpuSlots });
+      log.info({ slots: slots.map((s) => (s.device === 'cuda' ? `${s.id} ${s.name}` : s.id)) }, 'executor slots');
+      runDeps = {
+        clickhouse, bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, clock, logger: log, artifactsDir: settings.artifactsDir, workDir: settings.workDir,
+        parallelism: settings.parallelism, slots: new SlotPool(slots), killGraceMs: settings.killGraceMs,
+      };
       await deps.codec.register(['training-results']);
       for (const run of (await listRuns(clickhouse, { openOnly: true })).reverse()) {
         log.info({ model: run.model, run_id: run.runId, state: run.state }, 'resuming open run');
@@ -150,6 +168,10 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
       await consumer?.close();
       consumer = null;
       await chain;
+    },
+    async reproduce(runId) {
+      if (!runDeps || abort.signal.aborted) throw new ShutdownError('the trainer is not running');
+      return reproduceRun(runDeps, runId, log.child({ reproduce: runId }), abort.signal);
     },
     async idle() {
       let seen: Promise<void>;

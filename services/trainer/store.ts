@@ -13,6 +13,8 @@ export interface RunRecord {
   /** The training spec as JSON: window, search space, budget, trainer. */
   spec: string;
   dataVersion: string | null;
+  /** JSON of the snapshot's pinned window (`{"kind":"range","from":ms,"to":ms}`), once exported; empty before. */
+  dataWindow: string;
   candidateVersion: string | null;
   bestTrial: number | null;
   metrics: Record<string, number>;
@@ -55,7 +57,7 @@ export interface ArtifactRecord {
 export async function saveRun(ch: ClickHouse, r: RunRecord): Promise<void> {
   await ch.insertObjects('training_runs', [{
     run_id: r.runId, model: r.model, revision: r.revision, state: r.state, cause_kind: r.cause.kind, cause_ref: r.cause.ref, cause_detail: r.cause.detail,
-    requested_by: r.requestedBy, spec: r.spec, data_version: r.dataVersion, candidate_version: r.candidateVersion, best_trial: r.bestTrial,
+    requested_by: r.requestedBy, spec: r.spec, data_version: r.dataVersion, data_window: r.dataWindow, candidate_version: r.candidateVersion, best_trial: r.bestTrial,
     metrics: r.metrics, message: r.message, code_version: r.codeVersion, environment: r.environment, created_at: stamp(r.createdAt), updated_at: stamp(r.updatedAt),
   }]);
 }
@@ -74,14 +76,14 @@ export async function saveArtifact(ch: ClickHouse, a: ArtifactRecord): Promise<v
 
 interface RunRow {
   run_id: string; model: string; revision: number | string; state: RunState; cause_kind: string; cause_ref: string; cause_detail: string; requested_by: string;
-  spec: string; data_version: string | null; candidate_version: string | null; best_trial: number | null; metrics: Record<string, number>; message: string;
+  spec: string; data_version: string | null; data_window: string; candidate_version: string | null; best_trial: number | null; metrics: Record<string, number>; message: string;
   code_version: string; environment: Record<string, string>; created_at: string; updated_at: string;
 }
 
 function toRun(r: RunRow): RunRecord {
   return {
     runId: r.run_id, model: r.model, revision: Number(r.revision), state: r.state, cause: { kind: r.cause_kind, ref: r.cause_ref, detail: r.cause_detail },
-    requestedBy: r.requested_by, spec: r.spec, dataVersion: r.data_version, candidateVersion: r.candidate_version, bestTrial: r.best_trial === null ? null : Number(r.best_trial),
+    requestedBy: r.requested_by, spec: r.spec, dataVersion: r.data_version, dataWindow: r.data_window, candidateVersion: r.candidate_version, bestTrial: r.best_trial === null ? null : Number(r.best_trial),
     metrics: r.metrics, message: r.message, codeVersion: r.code_version, environment: r.environment, createdAt: ms(r.created_at), updatedAt: ms(r.updated_at),
   };
 }

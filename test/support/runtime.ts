@@ -115,14 +115,14 @@ export async function readTopic(runtime: Runtime, topic: string, count: number):
 export async function startServiceOverHttp<N extends ServiceName>(
   name: N,
   env: Record<string, string>,
-): Promise<{ runtime: Runtime; service: ReturnType<(typeof SERVICES)[N]['build']> }> {
+): Promise<{ runtime: Runtime; service: Awaited<ReturnType<(typeof SERVICES)[N]['build']>> }> {
   const fullEnv = await testEnv(name, env);
   const config = loadConfig(commonOptions, fullEnv);
   const running = new Map<ServiceName, RunnableService>();
   const runtime = await startRuntime(config, silentLogger(), { routes: [(app, shared) => registerServiceRoutes(name, app, { config, env: fullEnv, ...shared }, running)] });
-  const service = SERVICES[name].build(runtime, fullEnv, (err) => {
+  const service = (await SERVICES[name].build(runtime, fullEnv, (err) => {
     throw err;
-  }) as ReturnType<(typeof SERVICES)[N]['build']>;
+  })) as Awaited<ReturnType<(typeof SERVICES)[N]['build']>>;
   await service.start();
   running.set(name, service);
   return { runtime, service };

@@ -112,7 +112,7 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
  * ClickHouse query; prints what the policy decided per window.
  */
 async function monitorDrift(runtime: Runtime, env: NodeJS.ProcessEnv, rows: readonly Elec2Row[]): Promise<void> {
-  const drift = SERVICES.drift.build(runtime, { ...env, DRIFT_WINDOW_MS: String(4 * WEEK_MS), DRIFT_LATENESS_MS: '0', DRIFT_POLL_INTERVAL_MS: '3600000' }, (err) => {
+  const drift = await SERVICES.drift.build(runtime, { ...env, DRIFT_WINDOW_MS: String(4 * WEEK_MS), DRIFT_LATENESS_MS: '0', DRIFT_POLL_INTERVAL_MS: '3600000' }, (err) => {
     console.error(err);
     process.exit(1);
   });
@@ -160,7 +160,7 @@ export async function demo(options: { events?: number } = {}): Promise<void> {
   const env = { LOG_LEVEL: 'warn', HTTP_PORT: '0', CLICKHOUSE_URL: `chdb:${dataDir}/clickhouse`, ...process.env };
   const config = loadConfig(commonOptions, env);
   const runtime = await startRuntime(config, createLogger({ service: 'demo', level: config.logLevel }));
-  const ingest = SERVICES.ingest.build(runtime, env, (err) => {
+  const ingest = await SERVICES.ingest.build(runtime, env, (err) => {
     console.error(err);
     process.exit(1);
   });

@@ -48,7 +48,7 @@ export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv =
   process.once('SIGTERM', () => void shutdown(0));
   process.once('SIGINT', () => void shutdown(0));
   for (const name of names) {
-    const service: RunnableService = SERVICES[name].build(runtime, env, onFatal);
+    const service: RunnableService = await SERVICES[name].build(runtime, env, onFatal);
     runtime.http.addReadinessCheck(name, () => service.checkReady?.());
     await service.start();
     services.push({ name, service });

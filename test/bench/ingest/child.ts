@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const config = loadConfig(commonOptions, process.env);
   const settings = loadConfig(ingestOptions, process.env);
   const runtime = await startRuntime(config, createLogger({ service: 'bench-ingest', level: config.logLevel }));
-  const ingest = SERVICES.ingest.build(runtime, process.env, (err) => {
+  const ingest = await SERVICES.ingest.build(runtime, process.env, (err) => {
     console.error(err);
     process.exit(1);
   });

@@ -8,7 +8,7 @@ const T = Date.UTC(2026, 10, 28, 12);
 
 const run = (over: Partial<RunRecord> = {}): RunRecord => ({
   runId: 'run-1', model: 'elec2', revision: 1, state: 'queued', cause: { kind: 'drift', ref: 'drift-abc', detail: '4 of 7 features drifted' }, requestedBy: 'drift',
-  spec: '{"window":{"kind":"latest","rows":10000}}', dataVersion: null, candidateVersion: null, bestTrial: null, metrics: {}, message: '',
+  spec: '{"window":{"kind":"latest","rows":10000}}', dataVersion: null, dataWindow: '', candidateVersion: null, bestTrial: null, metrics: {}, message: '',
   codeVersion: 'abc123', environment: { node: 'v20' }, createdAt: T, updatedAt: T, ...over,
 });
 

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import type { TrainerService } from '../../../services/trainer/index.js';
@@ -7,12 +9,16 @@ import { startServiceOverHttp } from '../../support/runtime.js';
 
 let runtime: Runtime;
 let trainer: TrainerService;
+const ADMIN = 'test-admin-token';
+const MAIN = fileURLToPath(new URL('../../../services/cli/main.ts', import.meta.url));
+const reproduce = (runId: string, token = ADMIN): Promise<Response> => fetch(`${runtime.url}/trainer/runs/${runId}/reproduce`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 beforeAll(async () => {
   ({ runtime, service: trainer } = await startServiceOverHttp('trainer', {
     TRAINER_GROUP_ID: uniqueName('trainer'),
     TRAINER_ARTIFACTS_DIR: await tempDir(),
     TRAINER_WORK_DIR: await tempDir(),
+    DRIFTLOOP_ADMIN_TOKEN: ADMIN,
     TRAINER_SPEC: JSON.stringify({ algorithm: 'logistic', max_trials: '3', 'param.epochs': '3', window_rows: '2000', sampler: 'random' }),
   }));
   const z = normal(prng(5));
@@ -62,5 +68,51 @@ describe('trainer HTTP API', () => {
     expect((await fetch(`${runtime.url}/trainer/runs/compare?runs=run-h1`)).status).toBe(400);
     expect((await fetch(`${runtime.url}/trainer/runs?limit=0`)).status).toBe(400);
     expect((await fetch(`${runtime.url}/trainer/runs?model=bad%20name`)).status).toBe(400);
+  });
+});
+
+describe('reproduce', () => {
+  it('re-executes a builtin run from its record: identical metrics and artifact bytes', async () => {
+    expect((await reproduce('run-h1', '')).status).toBe(401);
+    expect((await reproduce('run-h1', 'wrong')).status).toBe(401);
+    expect((await reproduce('nope')).status).toBe(404);
+    const res = await reproduce('run-h1');
+    const report = (await res.json()) as { identical: boolean; metrics: { name: string; recorded: number; reproduced: number; identical: boolean }[]; artifact: { identical: boolean }; data_version: string };
+    expect(res.status, JSON.stringify(report)).toBe(200);
+    expect(report.metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['test_accuracy', 'val_loss', 'val_accuracy']));
+    for (const m of report.metrics) expect(m.reproduced, m.name).toBe(m.recorded);
+    expect(report.artifact.identical).toBe(true);
+    expect(report.identical).toBe(true);
+  });
+
+  it('is a CLI command, as are runs, runs show and runs compare', async () => {
+    const cli = async (args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', MAIN, ...args, '--url', runtime.url], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+        });
+      });
+    const list = await cli(['runs', '--model', 'web']);
+    expect(list.out).toMatch(/^RUN\s+MODEL\s+STATE/);
+    expect(list.out).toMatch(/run-h1\s+web\s+done\s+manual/);
+    const show = await cli(['runs', 'show', 'run-h1']);
+    expect(show.out).toMatch(/^data {7}sha256:[0-9a-f]{64}$/m);
+    expect(show.out).toMatch(/^TRIAL\s+STATE\s+VALUE/m);
+    expect(show.out).toMatch(/^model\s+\d+\s+[0-9a-f]{64}/m);
+    expect((await cli(['runs', 'compare', 'run-h1', 'run-h2'])).out).toMatch(/^param lr\s+\S+\s+\S+$/m);
+    expect(await cli(['reproduce', 'run-h1'])).toMatchObject({ code: 2, out: expect.stringMatching(/config DRIFTLOOP_ADMIN_TOKEN: reproduce is an admin endpoint/) });
+    const reproduced = await cli(['reproduce', 'run-h1'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN });
+    expect(reproduced.out).toMatch(/^test_accuracy\s+(\S+)\s+\1\s+identical$/m);
+    expect(reproduced).toMatchObject({ code: 0, out: expect.stringMatching(/reproduced exactly\n$/) });
+    expect(await cli(['runs', 'show', 'nope'])).toMatchObject({ code: 1, out: expect.stringMatching(/404 run nope not found/) });
+  });
+
+  it('refuses when the run\'s data changed since (a late label in its window)', async () => {
+    const ts = Date.UTC(2026, 1, 1) + 2400 * 1000 + 500;
+    await insertFeatures(runtime.clickhouse, 'web', [{ event_id: 'late', ts, numeric: { x: 1 }, categorical: {} }]);
+    await insertLabels(runtime.clickhouse, 'web', [{ event_id: 'late', ts, label: 'UP' }]);
+    const res = await reproduce('run-h1');
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { message: string }).message).toMatch(/^the data of run run-h1 changed since it ran \(recorded sha256:/);
   });
 });

@@ -25,7 +25,10 @@ async function trainer(): Promise<TrainerService> {
     codec: runtime.codec,
     logger: silentLogger(),
     metrics: createMetricsRegistry({ processMetrics: false }),
-    settings: { topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('trainer'), artifactsDir: await tempDir(), workDir: await tempDir(), parallelism: 1, defaultSpec: spec },
+    settings: {
+      topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('trainer'), artifactsDir: await tempDir(), workDir: await tempDir(), parallelism: 1, defaultSpec: spec,
+      gpus: 'none', cpuSlots: 1, killGraceMs: 1000, commands: {}, python: 'python3',
+    },
   });
   services.push(service);
   await service.start();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../services/common/index.js';
-import { DEFAULT_SPACES, DEFAULT_SPEC, resolveSpec } from '../../../services/trainer/spec.js';
+import { DEFAULT_SPACES, DEFAULT_SPEC, resolveSpec, torchTrainer } from '../../../services/trainer/spec.js';
 
 describe('training spec overrides', () => {
   it('applies a request\'s params over the default spec', () => {
@@ -31,5 +31,23 @@ describe('training spec overrides', () => {
   ])('refuses %j naming the key', (overrides, message) => {
     expect(() => resolveSpec(DEFAULT_SPEC, overrides)).toThrow(ValidationError);
     expect(() => resolveSpec(DEFAULT_SPEC, overrides)).toThrow(message);
+  });
+});
+
+describe('trainer choice', () => {
+  const commands = { 'torch-mlp': torchTrainer('/usr/bin/python3') };
+
+  it('switches to an external trainer with its command, default space and params', () => {
+    const spec = resolveSpec(DEFAULT_SPEC, { trainer: 'torch-mlp', 'param.epochs': '3', trial_timeout_ms: '60000', trial_retries: '0' }, commands);
+    expect(spec).toMatchObject({ trainer: 'torch-mlp', trialTimeoutMs: 60_000, trialRetries: 0, params: { epochs: 3, batchSize: 64 } });
+    expect(spec.command[0]).toBe('/usr/bin/python3');
+    expect(spec.command[1]).toMatch(/infra\/trainers\/torch_mlp\.py$/);
+    expect(spec.space).toBe(commands['torch-mlp'].space);
+    expect(resolveSpec(spec, { trainer: 'builtin' }, commands)).toMatchObject({ trainer: 'builtin', command: [], params: DEFAULT_SPEC.params });
+  });
+
+  it('refuses an unknown trainer, and an algorithm for an external one', () => {
+    expect(() => resolveSpec(DEFAULT_SPEC, { trainer: 'xgb' }, commands)).toThrow('/params/trainer: must be one of builtin, torch-mlp');
+    expect(() => resolveSpec(DEFAULT_SPEC, { trainer: 'torch-mlp', algorithm: 'logistic' }, commands)).toThrow('/params/algorithm: applies to the builtin trainer only');
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * `driftloop runs …` and `driftloop reproduce <run>`: experiment tracking from
+ * the command line, through the trainer's HTTP API (README "HTTP API"), so it
+ * works against any running driftloop, embedded or on real servers.
+ */
+import { ConfigError } from '../../common/index.js';
+import type { ArtifactRecord, ReproduceReport, RunRecord, TrialRecord } from '../../trainer/index.js';
+
+export interface ApiOptions {
+  /** Base URL of a running driftloop. */
+  url: string;
+  /** Bearer token for admin endpoints (reproduce). */
+  token?: string;
+  json: boolean;
+}
+
+async function call<T>(options: ApiOptions, path: string, init: RequestInit = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, options.url), init);
+  } catch (err) {
+    throw new Error(`cannot reach driftloop at ${options.url} (${(err as Error).message}); is it running? (--url or DRIFTLOOP_URL)`);
+  }
+  const body = (await res.json().catch(() => ({}))) as T & { message?: string };
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${body.message ?? res.statusText}`);
+  return body;
+}
+
+/** Columns padded to their widest cell. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return [header, ...rows].map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+const num = (v: number | null | undefined): string => (v === null || v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toPrecision(5));
+const metricsText = (m: Record<string, number>): string => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${num(v)}`).join(' ');
+
+export async function listRunsCommand(options: ApiOptions, filter: { model?: string; open: boolean; limit: number }): Promise<void> {
+  const q = new URLSearchParams({ limit: String(filter.limit), ...(filter.model ? { model: filter.model } : {}), ...(filter.open ? { open: 'true' } : {}) });
+  const { runs } = await call<{ runs: RunRecord[] }>(options, `/trainer/runs?${q}`);
+  if (options.json) return void console.log(JSON.stringify(runs, null, 2));
+  console.log(table(
+    ['RUN', 'MODEL', 'STATE', 'CAUSE', 'CREATED', 'TRAINER', 'METRICS'],
+    runs.map((r) => [r.runId, r.model, r.state, r.cause.kind, time(r.createdAt), (JSON.parse(r.spec || '{}') as { trainer?: string }).trainer ?? '', metricsText(r.metrics)]),
+  ));
+}
+
+export async function showRunCommand(options: ApiOptions, runId: string): Promise<void> {
+  const shown = await call<{ run: RunRecord; trials: TrialRecord[]; artifacts: ArtifactRecord[] }>(options, `/trainer/runs/${encodeURIComponent(runId)}`);
+  if (options.json) return void console.log(JSON.stringify(shown, null, 2));
+  const { run, trials, artifacts } = shown;
+  const lines = [
+    `run        ${run.runId} (${run.model})`,
+    `state      ${run.state}${run.message ? `: ${run.message}` : ''}`,
+    `cause      ${run.cause.kind} ${run.cause.ref}${run.cause.detail ? ` (${run.cause.detail})` : ''}, requested by ${run.requestedBy || '?'}`,
+    `created    ${time(run.createdAt)}, updated ${time(run.updatedAt)}`,
+    `data       ${run.dataVersion ?? '(not exported yet)'}`,
+    `code       ${run.codeVersion}`,
+    `env        ${Object.entries(run.environment).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `spec       ${run.spec}`,
+    `metrics    ${metricsText(run.metrics)}`,
+    '',
+    table(
+      ['TRIAL', 'STATE', 'VALUE', 'EPOCHS', 'DEVICE', 'TRY', 'SECONDS', 'PARAMS'],
+      trials.map((t) => [
+        String(t.trialId) + (t.trialId === run.bestTrial ? '*' : ''), t.state, num(t.value), String(new Set(t.series.map((p) => p.step)).size), t.device, String(t.attempt),
+        t.finishedAt === null ? '' : ((t.finishedAt - t.startedAt) / 1000).toFixed(1), Object.entries(t.params).map(([k, v]) => `${k}=${v}`).join(' ') + (t.message ? `  (${t.message})` : ''),
+      ]),
+    ),
+    '',
+    table(['ARTIFACT', 'BYTES', 'SHA256', 'PATH'], artifacts.map((a) => [a.name, String(a.bytes), a.sha256, a.path])),
+  ];
+  console.log(lines.join('\n'));
+}
+
+export async function compareRunsCommand(options: ApiOptions, runIds: string[]): Promise<void> {
+  const { runs } = await call<{ runs: { run_id: string; model: string; state: string; data_version: string | null; code_version: string; trials: number; best_params: Record<string, string>; metrics: Record<string, number> }[] }>(
+    options, `/trainer/runs/compare?runs=${runIds.map(encodeURIComponent).join(',')}`,
+  );
+  if (options.json) return void console.log(JSON.stringify(runs, null, 2));
+  const keys = (pick: (r: (typeof runs)[number]) => Record<string, unknown>): string[] => [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort();
+  const rows: string[][] = [
+    ['model', ...runs.map((r) => r.model)],
+    ['state', ...runs.map((r) => r.state)],
+    ['trials', ...runs.map((r) => String(r.trials))],
+    ['data', ...runs.map((r) => (r.data_version ?? '').slice(0, 19))],
+    ['code', ...runs.map((r) => r.code_version.slice(0, 12))],
+    ...keys((r) => r.best_params).map((k) => [`param ${k}`, ...runs.map((r) => r.best_params[k] ?? '')]),
+    ...keys((r) => r.metrics).map((k) => [k, ...runs.map((r) => num(r.metrics[k]))]),
+  ];
+  console.log(table(['', ...runs.map((r) => r.run_id)], rows));
+}
+
+/** Exit status 0 when every metric came out identical, 1 otherwise. */
+export async function reproduceCommand(options: ApiOptions, runId: string): Promise<number> {
+  if (!options.token) throw new ConfigError('DRIFTLOOP_ADMIN_TOKEN', 'reproduce is an admin endpoint: set the admin token (or pass --token)');
+  const report = await call<ReproduceReport>(options, `/trainer/runs/${encodeURIComponent(runId)}/reproduce`, { method: 'POST', headers: { authorization: `Bearer ${options.token}` } });
+  if (options.json) {
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    console.log(`run ${report.run_id}: ${report.trainer} trainer, trial ${report.trial}, seed ${report.seed}, data ${report.data_version} (${(report.duration_ms / 1000).toFixed(1)} s)`);
+    console.log(table(['METRIC', 'RECORDED', 'REPRODUCED', ''], report.metrics.map((m) => [m.name, String(m.recorded), m.reproduced === null ? '(missing)' : String(m.reproduced), m.identical ? 'identical' : 'DIFFERS'])));
+    console.log(`artifact   ${report.artifact.identical ? 'identical' : 'differs'} (${report.artifact.recorded ?? '?'} / ${report.artifact.reproduced ?? '?'})`);
+    console.log(report.identical ? 'reproduced exactly' : 'NOT reproduced exactly');
+  }
+  return report.identical ? 0 : 1;
+}
