@@ -160,7 +160,12 @@ const trialDir = (deps: RunDeps, run: RunRecord, trial: number): string => join(
  * the external command on an executor slot), pruned on the per-epoch metric.
  */
 async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, signal: AbortSignal, log: Logger): Promise<{ best: SearchTrial | undefined; trials: number; firstError?: string }> {
-  const previous = (await listTrials(deps.clickhouse, run.runId)).map(toSearchTrial);
+  const stored = await listTrials(deps.clickhouse, run.runId);
+  // A trial still `running` was interrupted (the trainer was killed): the search counts it failed, and so does its record.
+  for (const t of stored.filter((x) => x.state === 'running')) {
+    await saveTrial(deps.clickhouse, { ...t, revision: nextRevision(t.revision, deps.clock), state: 'failed', message: 'interrupted', finishedAt: deps.clock.now() });
+  }
+  const previous = stored.map(toSearchTrial);
   const external = spec.trainer !== 'builtin';
   const revisions = new Map<number, number>();
   const placements = new Map<number, Placement>();

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { topicName } from '../../../schemas/index.js';
+import { createEventBus, createEventCodec, createRegistryClient, silentLogger, type EventBus, type OutgoingMessage } from '../../../services/common/index.js';
+import type { RunRecord, TrialRecord } from '../../../services/trainer/index.js';
+import { normal, prng } from '../../support/drift-data.js';
+import { kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
+
+const MAIN = fileURLToPath(new URL('../../../services/cli/main.ts', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('trainer process killed with SIGKILL mid-search', () => {
+  const children: ChildProcess[] = [];
+  let bus: EventBus | undefined;
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await bus?.close();
+  });
+
+  it('resumes the run after a restart, keeping the trials it had finished', { timeout: 300_000 }, async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const prefix = `${uniqueName('tcrash')}.`;
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      CLICKHOUSE_URL: `chdb:${await tempDir()}`,
+      HTTP_PORT: String(port),
+      TOPIC_PREFIX: prefix,
+      INGEST_GROUP_ID: uniqueName('ingest'),
+      INGEST_BATCH_MAX_WAIT_MS: '100',
+      TRAINER_GROUP_ID: uniqueName('trainer'),
+      TRAINER_ARTIFACTS_DIR: await tempDir(),
+      TRAINER_WORK_DIR: await tempDir(),
+      // Slow trials (an MLP, many epochs, no pruning), so the kill lands mid-search.
+      TRAINER_SPEC: JSON.stringify({ algorithm: 'mlp', max_trials: '5', 'param.epochs': '30', 'param.hidden': '[64]', pruner: 'none', window_rows: '4000', sampler: 'random' }),
+      LOG_LEVEL: 'warn',
+    };
+    const start = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'up', '--services', 'ingest,trainer'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+      await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok, { message: 'driftloop ready', timeoutMs: 90_000 });
+      return child;
+    };
+    const get = async <T>(path: string): Promise<T> => (await (await fetch(`${url}${path}`)).json()) as T;
+    const shown = (): Promise<{ run?: RunRecord; trials?: TrialRecord[] }> => get('/trainer/runs/crash-run');
+
+    let child = await start();
+    const codec = createEventCodec({ client: createRegistryClient({ url: `${url}/schema-registry` }), topicPrefix: prefix });
+    bus = createEventBus({ client: 'kafkajs', brokers: kafkaBrokers(), logger: silentLogger() });
+    const producer = await bus.producer();
+    const z = normal(prng(11));
+    const features: OutgoingMessage[] = [];
+    const labels: OutgoingMessage[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const x = z();
+      const y = z();
+      const ts = Date.UTC(2026, 5, 1) + i * 1000;
+      features.push({ key: `c${i}`, value: await codec.encode('features', { event_id: `c${i}`, model: 'crashy', ts, entity_id: null, numeric: { x, y }, categorical: {} }) });
+      labels.push({ key: `c${i}`, value: await codec.encode('labels', { event_id: `c${i}`, model: 'crashy', ts: ts + 500, label: x - y + 0.4 * z() > 0 ? 'UP' : 'DOWN' }) });
+    }
+    await producer.send(topicName(prefix, 'features'), features);
+    await producer.send(topicName(prefix, 'labels'), labels);
+    // Ask for the retraining once every row is stored (a snapshot of fewer would train on less).
+    const stored = async (table: string): Promise<number> => Number(new RegExp(`^driftloop_ingest_rows_total\\{table="${table}"\\} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+    await waitFor(async () => (await stored('features')) === 4000 && (await stored('labels')) === 4000, { message: 'rows stored', timeoutMs: 60_000 });
+    const request = { event_id: uniqueName('req'), model: 'crashy', ts: Date.now(), run_id: 'crash-run', cause: { kind: 'manual', ref: 'crash', detail: '' }, requested_by: 'test', params: {} };
+    await producer.send(topicName(prefix, 'retrain-requests'), [{ key: 'crashy', value: await codec.encode('retrain-requests', request) }]);
+
+    await waitFor(async () => (await shown()).trials?.some((t) => t.state === 'complete'), { message: 'a finished trial', timeoutMs: 120_000, intervalMs: 100 });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    child = await start();
+    const before = await shown();
+    expect(before.run!.state).toBe('searching');
+    const finishedBefore = before.trials!.filter((t) => t.state === 'complete');
+    expect(finishedBefore.length).toBeGreaterThan(0);
+    expect(finishedBefore.length).toBeLessThan(5);
+
+    const after = await waitFor(async () => {
+      const s = await shown();
+      return s.run && (s.run.state === 'done' || s.run.state === 'failed') ? s : null;
+    }, { message: 'crash-run finished after the restart', timeoutMs: 180_000, intervalMs: 200 });
+    expect(after.run!.state, after.run!.message).toBe('done');
+    expect(after.trials!.map((t) => t.trialId)).toEqual([0, 1, 2, 3, 4]);
+    // What finished before the kill is kept as it was; the trial the kill interrupted is failed, not left running.
+    for (const t of finishedBefore) expect(after.trials!.find((x) => x.trialId === t.trialId)).toMatchObject({ state: 'complete', value: t.value, revision: t.revision });
+    expect(after.trials!.filter((t) => t.state === 'running')).toEqual([]);
+    expect(after.trials!.some((t) => t.state === 'failed' && t.message === 'interrupted')).toBe(true);
+
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  });
+});
