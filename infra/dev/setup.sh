@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what driftloop needs on a fresh Debian 12 machine with Node 20+, once:
-# build tools for node-rdkafka (it compiles librdkafka) and the npm packages.
+# build tools for node-rdkafka (it compiles librdkafka), PyTorch for the
+# reference trainer (Debian's python3-torch, CPU) and the npm packages.
 # Fast when everything is already there: safe to run before every command.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/../.."
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("driftloop needs Node >= 20.19, this is "+process.versions.node); process.exit(1) }'
 
 need=()
-for pkg in build-essential python3 libssl-dev zlib1g-dev; do
+for pkg in build-essential python3 libssl-dev zlib1g-dev python3-torch; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
