@@ -2,8 +2,8 @@
  * `npm run bench`: figures, each next to a baseline measured in the same run
  * (absolute numbers vary with the machine; ratios travel).
  *
- *   npm run bench                          every bench: ingest, drift, trainer, search
- *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `search`)
+ *   npm run bench                          every bench: ingest, drift, trainer, torch, search
+ *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`)
  *   npm run bench -- --events 200000       smaller ingest run
  *   npm run bench -- drift --drift-max-rows 1000000
  *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
@@ -13,10 +13,11 @@ import { startEmbeddedKafka } from '../../services/common/index.js';
 import { runDriftBench, type BaselineTiming } from './drift/bench.js';
 import { runIngestBench, type IngestBenchResult } from './ingest/bench.js';
 import { runBuiltinBench } from './trainer/builtin.js';
+import { runTorchBench } from './trainer/torch.js';
 import { runSearchBench, searchBenchRows } from './hpo/bench.js';
 import { runTabularSearchBench } from './hpo/tabular.js';
 
-const BENCHES = ['ingest', 'drift', 'trainer', 'search'] as const;
+const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values, positionals } = parseArgs({
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
   if (selected.includes('ingest')) await ingest();
   if (selected.includes('drift')) await drift();
   if (selected.includes('trainer')) await runBuiltinBench({ epochs: 5, log: console.log });
+  if (selected.includes('torch')) await runTorchBench({ epochs: 5, log: console.log });
   if (selected.includes('search')) await search();
 }
 
