@@ -5,7 +5,7 @@
  *   driftloop run <service>                one service against the configured servers
  *   driftloop demo                         the whole loop on the embedded engines with real data
  *   driftloop config [--markdown]          every configuration option, its default and what it allows
- *   driftloop runs [show <run> | compare <run> <run>…]   experiment tracking (HTTP API of a running driftloop)
+ *   driftloop runs [show <run> | compare <run> <run>… | cancel <run>]   experiment tracking (HTTP API of a running driftloop)
  *   driftloop reproduce <run>              re-execute a run from its record and compare its metrics
  */
 import { parseArgs } from 'node:util';
@@ -13,7 +13,7 @@ import { ConfigError, errorMessage } from '../common/index.js';
 import { up, parseServiceNames } from './commands/up.js';
 import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
-import { compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand, type ApiOptions } from './commands/runs.js';
+import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand, type ApiOptions } from './commands/runs.js';
 
 /** A command line that does not parse: usage goes with the message, exit code 2. */
 class UsageError extends Error {}
@@ -27,6 +27,7 @@ const USAGE = `usage: driftloop <command>
   runs [--model M] [--open] [--limit N]   list retraining runs
   runs show <run>         one run: spec, data and code version, trials, artifacts
   runs compare <run> <run>...             best params and metrics side by side
+  runs cancel <run>       cancel an open run (needs DRIFTLOOP_ADMIN_TOKEN)
   reproduce <run>         re-execute a done run from its record, compare metrics
                           (exit 1 when they differ; needs DRIFTLOOP_ADMIN_TOKEN)
 
@@ -71,7 +72,8 @@ async function main(argv: string[]): Promise<void> {
       if (sub === undefined) return listRunsCommand(api, { model: values.model, open: values.open ?? false, limit: Number(values.limit ?? 50) });
       if (sub === 'show' && ids.length === 1) return showRunCommand(api, ids[0]!);
       if (sub === 'compare' && ids.length >= 2) return compareRunsCommand(api, ids);
-      throw new UsageError('runs takes no argument, show <run>, or compare <run> <run>...');
+      if (sub === 'cancel' && ids.length === 1) return cancelRunCommand(api, ids[0]!);
+      throw new UsageError('runs takes no argument, show <run>, compare <run> <run>..., or cancel <run>');
     }
     case 'reproduce': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: API_FLAGS });

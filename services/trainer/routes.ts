@@ -12,6 +12,7 @@ const RUN = /^[A-Za-z0-9_.:-]{1,128}$/;
  *   GET /trainer/runs/:run                        one run with its trials and artifacts
  *   GET /trainer/runs/compare?runs=a,b            params and metrics side by side
  *   POST /trainer/runs/:run/reproduce             re-executes a done run, compares metrics (admin)
+ *   POST /trainer/runs/:run/cancel                cancels an open run (admin)
  */
 export async function registerTrainerRoutes(app: FastifyInstance, options: { clickhouse: ClickHouse; trainer: () => TrainerService | undefined; adminToken: string }): Promise<void> {
   const ch = options.clickhouse;
@@ -50,5 +51,11 @@ export async function registerTrainerRoutes(app: FastifyInstance, options: { cli
     const trainer = options.trainer();
     if (!trainer) throw new ShutdownError('the trainer is not running');
     return trainer.reproduce(id);
+  });
+  app.post('/trainer/runs/:run/cancel', { preHandler: requireBearer(options.adminToken) }, async (req) => {
+    const id = runId(req.params);
+    const trainer = options.trainer();
+    if (!trainer) throw new ShutdownError('the trainer is not running');
+    return { run: await trainer.cancel(id, 'api') };
   });
 }

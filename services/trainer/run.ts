@@ -5,7 +5,7 @@ import { topicName } from '../../schemas/index.js';
 import { errorMessage, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import { predict, readTabularCsv, rocAuc, trainBuiltin, type ModelArtifact, type TabularRows } from './builtin/index.js';
 import { parseResultFile, runTrialCommand, type CollectedArtifact, type CommandResult, type Slot, type SlotPool } from './executor/index.js';
-import { assertTransition, type RunState } from './run-state.js';
+import { assertTransition, isTerminal, type RunState } from './run-state.js';
 import { createPruner, createSampler, formatProgress, runStudy, trialSeed, type Params, type TrialHandle, type TrialRecord as SearchTrial } from './search/index.js';
 import { exportSnapshot, type Snapshot, type SnapshotWindow } from './snapshot.js';
 import type { TrainingSpec } from './spec.js';
@@ -38,14 +38,22 @@ interface Splits {
   test: TabularRows;
 }
 
+/** The abort reason that cancels a run (rather than pausing it for a restart). */
+export class RunCancelled extends Error {
+  constructor(by: string) {
+    super(`cancelled by ${by || 'an operator'}`);
+  }
+}
+
 /**
  * Takes a run from the state it is in to done (or failed), one state at a
  * time; every state change is stored (training_runs) and published
  * (training-results) before the next activity starts, so a trainer killed at
  * any point finds the run where it was and re-enters that state: the snapshot
  * is re-exported (same window, same data version) and the search resumes with
- * the trials already recorded. `signal` stops it between steps without
- * failing the run (a restart resumes it).
+ * the trials already recorded. `signal` stops it between steps (running
+ * trials get SIGTERM) without failing the run, so a restart resumes it;
+ * aborted with a RunCancelled reason, it ends the run as cancelled.
  */
 export async function executeRun(deps: RunDeps, start: RunRecord, spec: TrainingSpec, signal: AbortSignal): Promise<RunRecord> {
   const log = deps.logger.child({ model: start.model, run_id: start.runId });
@@ -58,28 +66,34 @@ export async function executeRun(deps: RunDeps, start: RunRecord, spec: Training
     await publish(deps, run, event);
     log.info({ state: to, data_version: run.dataVersion, message: run.message || undefined }, 'run state');
   };
+  // Stopped between steps: a service stop leaves the run where it is (a restart resumes it); a cancellation ends it.
+  const stop = async (): Promise<RunRecord> => {
+    if (signal.reason instanceof RunCancelled && !isTerminal(run.state)) await advance('cancelled', { message: signal.reason.message });
+    return run;
+  };
   try {
     if (run.state === 'queued') await advance('snapshot');
     const dir = join(deps.workDir, run.runId);
     const snapshot = await exportSnapshot(deps.clickhouse, { model: run.model, window: spec.window }, dir);
     if (run.dataVersion && run.dataVersion !== snapshot.dataVersion) log.warn({ was: run.dataVersion, now: snapshot.dataVersion }, 'snapshot changed on resume; the run continues on the new data');
     const data = await readSplits(snapshot, spec.trainer === 'builtin');
-    if (signal.aborted) return run;
+    if (signal.aborted) return await stop();
     if (run.state === 'snapshot') await advance('searching', { dataVersion: snapshot.dataVersion, dataWindow: JSON.stringify(pinnedWindow(snapshot)), message: `${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test rows` });
 
     const { best, trials, firstError } = await search(deps, run, spec, data, signal, log);
-    if (signal.aborted) return run;
+    if (signal.aborted) return await stop();
     if (!best) throw new Error(`no trial of ${trials} completed${firstError ? ` (first error: ${firstError})` : ''}`);
     event.trials = trials;
     event.bestParams = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [k, JSON.stringify(v)]));
     if (run.state === 'searching') await advance('training', { bestTrial: best.id, metrics: { [spec.metric]: best.value! } });
 
     const candidate = spec.trainer === 'builtin' ? await trainBuiltinCandidate(deps, run, spec, data, best) : await externalCandidate(deps, run, spec, data, best, signal, log);
+    if (signal.aborted) return await stop();
     event.artifact = candidate.artifact;
     await advance('done', { candidateVersion: run.runId, metrics: candidate.metrics, message: `best of ${trials} trials: #${best.id} ${JSON.stringify(best.params)}` });
     return run;
   } catch (err) {
-    if (signal.aborted) return run;
+    if (signal.aborted) return await stop();
     log.error({ err: errorMessage(err), state: run.state }, 'run failed');
     await advance('failed', { message: `${run.state}: ${errorMessage(err)}`.slice(0, 2000) });
     return run;

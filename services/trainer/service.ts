@@ -1,9 +1,10 @@
 import { topicName } from '../../schemas/index.js';
-import { DecodeError, ShutdownError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
+import { ConflictError, DecodeError, NotFoundError, ShutdownError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
 import { captureEnvironment, codeVersion } from './environment.js';
 import { SlotPool, discoverSlots } from './executor/index.js';
 import { reproduceRun, type ReproduceReport } from './reproduce.js';
-import { executeRun, publish, type RunDeps } from './run.js';
+import { RunCancelled, executeRun, publish, type RunDeps } from './run.js';
+import { isTerminal } from './run-state.js';
 import { parseSearchSpace } from './search/index.js';
 import { resolveSpec, type TrainerCommand, type TrainingSpec } from './spec.js';
 import { getRun, listRuns, saveRun, type RunRecord } from './store.js';
@@ -47,6 +48,11 @@ export interface TrainerService {
   idle(): Promise<void>;
   /** Re-executes a done run from its record and compares the metrics (reproduce.ts). */
   reproduce(runId: string): Promise<ReproduceReport>;
+  /**
+   * Cancels an open run: the executing one stops (its trials get SIGTERM,
+   * then SIGKILL) and ends cancelled; a queued one ends cancelled at once.
+   */
+  cancel(runId: string, by: string): Promise<RunRecord>;
 }
 
 /**
@@ -68,12 +74,25 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
   let consumer: Consumer | null = null;
   let runDeps: RunDeps | null = null;
   let provenance: Pick<RunRecord, 'codeVersion' | 'environment'> = { codeVersion: 'unknown', environment: {} };
+  /** The run executing now, and how to cancel it. */
+  let current: { runId: string; cancel: AbortController } | null = null;
+  /** Runs cancelled before their turn; checked and `current` set with no await between, so a cancel never races a start. */
+  const cancelledWhileQueued = new Set<string>();
 
   const enqueue = (run: RunRecord, spec: TrainingSpec): void => {
     chain = chain.then(async () => {
       if (abort.signal.aborted || !runDeps) return;
-      const final = await executeRun(runDeps, run, spec, abort.signal);
-      if (final.state === 'done' || final.state === 'failed') runs.inc({ state: final.state });
+      // Cancelled while it waited its turn.
+      const latest = (await getRun(clickhouse, run.runId)) ?? run;
+      if (isTerminal(latest.state) || cancelledWhileQueued.has(run.runId)) return;
+      const cancel = new AbortController();
+      current = { runId: run.runId, cancel };
+      try {
+        const final = await executeRun(runDeps, latest, spec, AbortSignal.any([abort.signal, cancel.signal]));
+        if (isTerminal(final.state)) runs.inc({ state: final.state });
+      } finally {
+        current = null;
+      }
     }).catch((err: unknown) => log.error({ err: errorMessage(err), run_id: run.runId }, 'run could not be executed'));
   };
 
@@ -168,6 +187,26 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
       await consumer?.close();
       consumer = null;
       await chain;
+    },
+    async cancel(runId, by) {
+      const run = await getRun(clickhouse, runId);
+      if (!run) throw new NotFoundError(`run ${runId}`);
+      if (isTerminal(run.state)) throw new ConflictError(`run ${runId} is ${run.state} already`);
+      log.info({ run_id: runId, by }, 'run cancelled');
+      cancelledWhileQueued.add(runId);
+      if (current?.runId === runId) {
+        const executing = current;
+        executing.cancel.abort(new RunCancelled(by));
+        // Ends once its trials have stopped: at most the kill grace period.
+        while (current === executing) await new Promise((resolve) => setTimeout(resolve, 50));
+        return (await getRun(clickhouse, runId))!;
+      }
+      // Waiting its turn (or open with no trainer executing it): ended here; the queue skips it.
+      const cancelled: RunRecord = { ...run, state: 'cancelled', revision: Math.max(run.revision + 1, clock.now() * 1000), updatedAt: clock.now(), message: new RunCancelled(by).message };
+      await saveRun(clickhouse, cancelled);
+      await publish(events, cancelled, NO_EXTRAS);
+      runs.inc({ state: 'cancelled' });
+      return cancelled;
     },
     async reproduce(runId) {
       if (!runDeps || abort.signal.aborted) throw new ShutdownError('the trainer is not running');

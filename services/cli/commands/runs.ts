@@ -92,10 +92,19 @@ export async function compareRunsCommand(options: ApiOptions, runIds: string[]):
   console.log(table(['', ...runs.map((r) => r.run_id)], rows));
 }
 
+export async function cancelRunCommand(options: ApiOptions, runId: string): Promise<void> {
+  const { run } = await call<{ run: RunRecord }>(options, `/trainer/runs/${encodeURIComponent(runId)}/cancel`, { method: 'POST', headers: adminHeaders(options, 'cancel') });
+  console.log(options.json ? JSON.stringify(run, null, 2) : `run ${run.runId}: ${run.state} (${run.message})`);
+}
+
+function adminHeaders(options: ApiOptions, what: string): Record<string, string> {
+  if (!options.token) throw new ConfigError('DRIFTLOOP_ADMIN_TOKEN', `${what} is an admin endpoint: set the admin token (or pass --token)`);
+  return { authorization: `Bearer ${options.token}` };
+}
+
 /** Exit status 0 when every metric came out identical, 1 otherwise. */
 export async function reproduceCommand(options: ApiOptions, runId: string): Promise<number> {
-  if (!options.token) throw new ConfigError('DRIFTLOOP_ADMIN_TOKEN', 'reproduce is an admin endpoint: set the admin token (or pass --token)');
-  const report = await call<ReproduceReport>(options, `/trainer/runs/${encodeURIComponent(runId)}/reproduce`, { method: 'POST', headers: { authorization: `Bearer ${options.token}` } });
+  const report = await call<ReproduceReport>(options, `/trainer/runs/${encodeURIComponent(runId)}/reproduce`, { method: 'POST', headers: adminHeaders(options, 'reproduce') });
   if (options.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {

@@ -63,8 +63,8 @@ describe('external trainers through the executor', () => {
     if (process.env.DRIFTLOOP_SKIP_TORCH === '1') return;
     expect(python, 'no Python that imports torch (infra/dev/setup.sh installs python3-torch); DRIFTLOOP_SKIP_TORCH=1 skips this test').toBeDefined();
     await request('elec2', 'torch-run', {
-      trainer: 'torch-mlp', window_rows: '6000', max_trials: '6', sampler: 'random', pruner: 'median', seed: '3', 'param.epochs': '6',
-      // A wide learning-rate range: some trials learn far slower than others, which the median rule stops.
+      trainer: 'torch-mlp', window_rows: '6000', max_trials: '10', sampler: 'random', pruner: 'median', seed: '3', 'param.epochs': '6',
+      // A wide learning-rate range: some trials learn far slower than others, which the median rule stops once 5 trials completed.
       space: JSON.stringify({ lr: { type: 'logfloat', low: 1e-5, high: 3e-2 }, hidden: { type: 'categorical', choices: [16, 32] } }),
     });
     const run = await finished('torch-run');
@@ -74,7 +74,7 @@ describe('external trainers through the executor', () => {
     expect(run.environment.torch).toMatch(/^\d+\.\d+/);
 
     const trials = await listTrials(runtime.clickhouse, 'torch-run');
-    expect(trials).toHaveLength(6);
+    expect(trials).toHaveLength(10);
     expect(trials.every((t) => /^cpu:[01]$/.test(t.device) && t.attempt === 1)).toBe(true);
     const epochsOf = (t: (typeof trials)[number]): number => t.series.filter((p) => p.name === 'val_loss').length;
     const pruned = trials.filter((t) => t.state === 'pruned');
@@ -116,5 +116,25 @@ describe('external trainers through the executor', () => {
     expect(hang.state).toBe('failed');
     expect(hang.message).toMatch(/first error: timed out after 1\.5 s \(killed\)/);
     expect(Date.now() - started).toBeLessThan(30_000);
+  }, 120_000);
+
+  it('cancels the executing run, killing its trials, and a queued one before it starts', async () => {
+    await request('elec2', 'long-run', { trainer: 'scripted', window_rows: '1000', max_trials: '4', 'param.epochs': '10000', 'param.epoch_ms': '20' });
+    await request('elec2-b', 'queued-run', { trainer: 'scripted', window_rows: '1000' });
+    await waitFor(async () => (await listTrials(runtime.clickhouse, 'long-run')).filter((t) => t.state === 'running').length === 2, { message: 'two trials running' });
+    const queued = await service.cancel('queued-run', 'test');
+    expect(queued).toMatchObject({ state: 'cancelled', message: 'cancelled by test' });
+    const started = Date.now();
+    const cancelled = await service.cancel('long-run', 'test');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(cancelled).toMatchObject({ state: 'cancelled', message: 'cancelled by test' });
+    const trials = await waitFor(async () => {
+      const ts = await listTrials(runtime.clickhouse, 'long-run');
+      return ts.every((t) => t.state !== 'running') ? ts : null;
+    }, { message: 'no trial left running' });
+    expect(trials.map((t) => t.state)).toEqual(['failed', 'failed']);
+    await expect(service.cancel('long-run', 'test')).rejects.toThrow('run long-run is cancelled already');
+    await service.idle();
+    expect((await getRun(runtime.clickhouse, 'queued-run'))!.state).toBe('cancelled');
   }, 120_000);
 });

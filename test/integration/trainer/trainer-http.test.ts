@@ -105,6 +105,7 @@ describe('reproduce', () => {
     expect(reproduced.out).toMatch(/^test_accuracy\s+(\S+)\s+\1\s+identical$/m);
     expect(reproduced).toMatchObject({ code: 0, out: expect.stringMatching(/reproduced exactly\n$/) });
     expect(await cli(['runs', 'show', 'nope'])).toMatchObject({ code: 1, out: expect.stringMatching(/404 run nope not found/) });
+    expect(await cli(['runs', 'cancel', 'run-h1'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN })).toMatchObject({ code: 1, out: expect.stringMatching(/409 run run-h1 is done already/) });
   });
 
   it('refuses when the run\'s data changed since (a late label in its window)', async () => {
