@@ -12,7 +12,13 @@ RUN npm ci --no-audit --no-fund && rm -rf node_modules/chdb node_modules/@chdb
 COPY . .
 
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g ca-certificates && rm -rf /var/lib/apt/lists/*
+# TORCH=cpu adds Debian's PyTorch (CPU, ~1 GB) for the reference trainer
+# (trainer: torch-mlp); the trainer service's image sets it. GPU trainers run on
+# GPU nodes with the image of infra/trainers/Dockerfile (README "Trainers on GPU nodes").
+ARG TORCH=none
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g ca-certificates \
+ && if [ "$TORCH" = cpu ]; then apt-get install -y --no-install-recommends python3-torch; fi \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app /app
 ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=8080
