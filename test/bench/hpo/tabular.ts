@@ -79,8 +79,11 @@ export async function runTabularSearchBench(options: TabularBenchOptions = {}): 
   const pruners: [string, PrunerKind | PrunerConfig][] = [
     ['none', 'none'],
     ['median', 'median'],
+    ['median, 2 warm-up epochs', { kind: 'median', nWarmupSteps: 2 }],
     ['median, 3 warm-up epochs', { kind: 'median', nWarmupSteps: 3 }],
+    ['successive halving (r=2, eta=3)', { kind: 'successiveHalving', minResource: 2, reductionFactor: 3 }],
     ['hyperband', 'hyperband'],
+    ['hyperband (r=2, eta=3)', { kind: 'hyperband', minResource: 2, reductionFactor: 3 }],
   ];
   for (const [pruner, config] of pruners) {
     const runs: StudyFigures[] = [];
