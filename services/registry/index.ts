@@ -1,0 +1,4 @@
+export { createRegistry, ALIAS } from './registry.js';
+export type { Registry, RegistryDeps, Registration, RegistryAction } from './registry.js';
+export { VERSION_STATUSES, aliasHistory, getAlias, getVersion, listAliases, listModels, listVersions } from './store.js';
+export type { AliasMove, ArtifactFormat, ModelVersion, VersionStatus } from './store.js';
