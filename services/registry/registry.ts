@@ -88,10 +88,13 @@ export function createRegistry(deps: RegistryDeps): Registry {
     return next;
   }
 
+  const approve = (model: string, version: string, actor: string, reason: string): Promise<ModelVersion> => changeStatus(model, version, 'approved', ['pending'], 'approved', actor, reason);
+
   return {
     async register(r) {
       const [existing] = (await listVersions(ch, { model: r.model, runId: r.runId })).filter((v) => v.evaluationId === r.evaluationId);
-      if (existing) return existing;
+      // A replay: the version is there; finish what a crash may have cut short.
+      if (existing) return deps.approval === 'auto' && existing.status === 'pending' ? approve(r.model, existing.version, 'auto-approval', 'approval is automatic (REGISTRY_APPROVAL=auto)') : existing;
       const version = await nextVersionNumber(ch, r.model);
       const dir = join(deps.artifactsDir, r.model, version);
       await mkdir(dir, { recursive: true });
@@ -116,9 +119,9 @@ export function createRegistry(deps: RegistryDeps): Registry {
       await saveVersion(ch, v);
       await publish(v, 'registered', { actor: v.actor, reason: v.reason });
       log.info({ model: r.model, version, run_id: r.runId }, 'version registered');
-      return deps.approval === 'auto' ? this.approve(r.model, version, 'auto-approval', 'approval is automatic (REGISTRY_APPROVAL=auto)') : v;
+      return deps.approval === 'auto' ? approve(r.model, version, 'auto-approval', 'approval is automatic (REGISTRY_APPROVAL=auto)') : v;
     },
-    approve: (model, version, actor, reason) => changeStatus(model, version, 'approved', ['pending'], 'approved', actor, reason),
+    approve,
     reject: (model, version, actor, reason) => changeStatus(model, version, 'rejected', ['pending', 'approved'], 'rejected', actor, reason),
     archive: (model, version, actor, reason) => changeStatus(model, version, 'archived', ['pending', 'approved', 'rejected'], 'archived', actor, reason),
     async setAlias(model, alias, version, actor, reason) {

@@ -1,0 +1,12 @@
+export { createEvaluatorService } from './service.js';
+export type { EvaluatorService, EvaluatorDeps, EvaluatorSettings, TrainingResult } from './service.js';
+export { evaluateCandidate } from './evaluate.js';
+export type { EvaluationOutcome, EvaluationPolicy } from './evaluate.js';
+export { bootstrap, metricsOf, scoreRows, METRICS, HIGHER_IS_BETTER } from './metrics.js';
+export type { BootstrapResult, Interval, MetricName, Scored } from './metrics.js';
+export { judgeGates, sliceAccuracy } from './gates.js';
+export type { Gate, GatePolicy, SliceResult } from './gates.js';
+export { getEvaluation, listEvaluations } from './store.js';
+export type { EvaluationRecord } from './store.js';
+export { evaluatorOptions } from './config.js';
+export { registerEvaluatorRoutes } from './routes.js';

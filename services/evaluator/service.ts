@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { topicName } from '../../schemas/index.js';
+import { ConflictError, DecodeError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
+import { getAlias, getVersion } from '../registry/index.js';
+import { validateArtifact, type ModelArtifact } from '../trainer/builtin/index.js';
+import { getRun, type SnapshotWindow } from '../trainer/index.js';
+import { evaluateCandidate, type EvaluationPolicy } from './evaluate.js';
+import { selectHoldout } from './holdout.js';
+import { getEvaluation, saveEvaluation, type EvaluationRecord } from './store.js';
+
+export interface EvaluatorSettings {
+  topicPrefix: string;
+  groupId: string;
+  workDir: string;
+  minHoldoutRows: number;
+  maxHoldoutRows: number;
+  policy: EvaluationPolicy;
+}
+
+export interface EvaluatorDeps {
+  bus: EventBus;
+  clickhouse: ClickHouse;
+  codec: EventCodec;
+  logger: Logger;
+  metrics: Registry;
+  clock?: Clock;
+  settings: EvaluatorSettings;
+}
+
+export interface EvaluatorService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Evaluates one finished run (what the consumer does per `done` training result); a replay returns the stored evaluation. */
+  evaluate(result: TrainingResult): Promise<EvaluationRecord>;
+}
+
+/** The fields of a `training-results` event the evaluator reads. */
+export interface TrainingResult {
+  model: string;
+  run_id: string;
+  state: string;
+  cause: { kind: string; ref: string; detail?: string };
+  data_version: string | null;
+  artifact_uri: string | null;
+  artifact_sha256: string | null;
+}
+
+const path = (uri: string): string => (uri.startsWith('file://') ? fileURLToPath(uri) : uri);
+
+async function readArtifact(uri: string, sha256?: string): Promise<ModelArtifact> {
+  const body = await readFile(path(uri));
+  if (sha256) {
+    const digest = createHash('sha256').update(body).digest('hex');
+    if (digest !== sha256) throw new ConflictError(`artifact ${uri} does not match its recorded sha256 (${sha256}, found ${digest})`);
+  }
+  return validateArtifact(JSON.parse(body.toString('utf8')));
+}
+
+/** A seed from the run id: the bootstrap of an evaluation replays identically. */
+const seedOf = (runId: string): number => createHash('sha256').update(runId).digest().readUInt32BE(0);
+
+/**
+ * The evaluator: for every run that finished (`training-results` with state
+ * done) it scores the candidate and the current champion on the same holdout,
+ * runs the gates, stores the evaluation and publishes it on `evaluations`
+ * (register or reject, with the reason). Evaluations are keyed by run, so a
+ * replayed result is not evaluated twice; it publishes before it stores, so a
+ * crash in between re-publishes the same decision rather than losing it.
+ */
+export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
+  const { clickhouse: ch, settings } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger.child({ service: 'evaluator' });
+  const decisions = counter(deps.metrics, 'driftloop_evaluator_decisions_total', 'Evaluations by decision.', ['decision']);
+  let consumer: Consumer | null = null;
+
+  async function evaluate(result: TrainingResult): Promise<EvaluationRecord> {
+    const evaluationId = `eval-${result.run_id}`;
+    const stored = await getEvaluation(ch, evaluationId);
+    if (stored) return stored;
+    if (!result.artifact_uri || !result.artifact_sha256) throw new ValidationError('/artifact_uri', `run ${result.run_id} finished without a model artifact`);
+    const run = await getRun(ch, result.run_id);
+    if (!run?.dataWindow) throw new ValidationError('/run_id', `run ${result.run_id} has no recorded snapshot window`);
+    const candidate = await readArtifact(result.artifact_uri, result.artifact_sha256);
+    const championAlias = await getAlias(ch, result.model, 'champion');
+    const championVersion = championAlias ? await getVersion(ch, result.model, championAlias.version) : null;
+    const champion = championVersion ? await readArtifact(championVersion.artifactUri, championVersion.artifactSha256) : null;
+    const holdout = await selectHoldout(ch, {
+      model: result.model, runId: result.run_id, window: JSON.parse(run.dataWindow) as SnapshotWindow,
+      minRows: settings.minHoldoutRows, maxRows: settings.maxHoldoutRows, workDir: settings.workDir,
+    });
+    const outcome = evaluateCandidate({ candidate, champion, rows: holdout.rows, policy: settings.policy, seed: seedOf(result.run_id) });
+    const record: EvaluationRecord = {
+      evaluationId, model: result.model, runId: result.run_id, cause: { kind: result.cause.kind, ref: result.cause.ref }, candidateVersion: result.run_id,
+      championVersion: championVersion?.version ?? null, decision: outcome.decision, reason: outcome.reason, holdout: `${holdout.kind}: ${holdout.rows.length} rows`,
+      holdoutRows: holdout.rows.length, candidateMetrics: outcome.candidateMetrics, championMetrics: outcome.championMetrics, candidateCi: outcome.candidateCi,
+      championCi: outcome.championCi, gates: outcome.gates, slices: outcome.slices, artifactUri: result.artifact_uri, artifactSha256: result.artifact_sha256,
+      dataVersion: result.data_version ?? '', createdAt: clock.now(),
+    };
+    const event = {
+      event_id: evaluationId, model: record.model, ts: record.createdAt, run_id: record.runId, cause: { kind: result.cause.kind, ref: result.cause.ref, detail: result.cause.detail ?? '' },
+      candidate_version: record.candidateVersion, champion_version: record.championVersion, decision: record.decision, reason: record.reason.slice(0, 4000),
+      candidate_metrics: record.candidateMetrics, champion_metrics: record.championMetrics,
+      gates: record.gates.map((g) => ({ name: g.name, passed: g.passed, value: Number.isFinite(g.value) ? g.value : 0, threshold: g.threshold, detail: g.detail })),
+    };
+    const producer = await deps.bus.producer();
+    await producer.send(topicName(settings.topicPrefix, 'evaluations'), [{ key: record.model, value: await deps.codec.encode('evaluations', event) }]);
+    await saveEvaluation(ch, record);
+    decisions.inc({ decision: record.decision });
+    log.info({ model: record.model, run_id: record.runId, decision: record.decision, champion: record.championVersion, holdout: record.holdout, reason: record.reason }, 'candidate evaluated');
+    return record;
+  }
+
+  async function onBatch(messages: IncomingMessage[]): Promise<void> {
+    const last = new Map<number, number>();
+    for (const msg of messages) {
+      if (msg.value) {
+        try {
+          const result = (await deps.codec.decode('training-results', msg.value)) as unknown as TrainingResult;
+          if (result.state === 'done') await evaluate(result);
+        } catch (err) {
+          // A result no schema reads, or one that cannot be evaluated (no artifact, unreadable model), is said and skipped; ClickHouse or Kafka trouble re-reads the batch.
+          if (!(err instanceof DecodeError || err instanceof ValidationError || err instanceof ConflictError || err instanceof SyntaxError)) throw err;
+          decisions.inc({ decision: 'unevaluable' });
+          log.warn({ partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'training result not evaluated');
+        }
+      }
+      last.set(msg.partition, msg.offset);
+    }
+    await consumer?.commit([...last].map(([partition, offset]) => ({ topic: topicName(settings.topicPrefix, 'training-results'), partition, offset: offset + 1 })));
+  }
+
+  return {
+    evaluate,
+    async start() {
+      await deps.codec.register(['evaluations']);
+      consumer = await deps.bus.consumer({
+        groupId: settings.groupId,
+        topics: [topicName(settings.topicPrefix, 'training-results')],
+        onBatch,
+        onError: (err) => log.warn({ err: errorMessage(err) }, 'training-results consumer error'),
+      });
+    },
+    async stop() {
+      await consumer?.close();
+      consumer = null;
+    },
+  };
+}
