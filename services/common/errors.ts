@@ -57,8 +57,9 @@ export class DecodeError extends DriftloopError {
 }
 
 export class NotFoundError extends DriftloopError {
-  constructor(what: string) {
-    super('DL_NOT_FOUND', `${what} not found`, 404, false);
+  /** `detail` says why, when "not found" alone would mislead (e.g. a model that exists but has no champion yet). */
+  constructor(what: string, detail?: string) {
+    super('DL_NOT_FOUND', `${what} not found${detail ? `: ${detail}` : ''}`, 404, false);
   }
 }
 
@@ -111,6 +112,16 @@ export class SchemaRegistryError extends DriftloopError {
 export class MigrationError extends DriftloopError {
   constructor(reason: string, options: ErrorOptions = {}) {
     super('DL_MIGRATION', reason, 500, false, options);
+  }
+}
+
+/** A model the gateway knows cannot answer yet: its plan is being read, or its version is loading or failed to load. Retry later. */
+export class ModelUnavailableError extends DriftloopError {
+  constructor(
+    readonly model: string,
+    reason: string,
+  ) {
+    super('DL_MODEL_UNAVAILABLE', `model ${model} is not available: ${reason}`, 503, true);
   }
 }
 
