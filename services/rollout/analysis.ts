@@ -1,0 +1,163 @@
+/**
+ * Judging one analysis: the candidate's online metrics against the
+ * champion's over the same time range, each check relative to the champion
+ * and judged only with enough samples. Pure: the numbers come from
+ * sql/measure.ts.
+ */
+
+/** What one variant did over the analysed range. */
+export interface VariantMetrics {
+  /** Prediction rows (answered or not). */
+  requests: number;
+  /** Rows with an empty prediction: the variant failed to answer. */
+  errors: number;
+  latencySamples: number;
+  p99LatencyMs: number;
+  /** Answered rows with a score. */
+  scored: number;
+  /** Score histogram on the champion's score deciles: bin index -> rows. */
+  scoreBins: ReadonlyMap<number, number>;
+  /** Predicted class -> rows (answered rows). */
+  classes: ReadonlyMap<string, number>;
+  /** Answered rows whose label has arrived, and how many of them were right. */
+  labeled: number;
+  correct: number;
+}
+
+export interface AnalysisInput {
+  candidate: VariantMetrics;
+  champion: VariantMetrics;
+  /** Shadow phase only: events both answered, and how many the same way. */
+  agreement: { pairs: number; agree: number } | null;
+}
+
+/** Thresholds of the checks (README "Rollout configuration and states"). */
+export interface AnalysisThresholds {
+  /** Requests each variant needs before anything is judged; fewer extends the step. */
+  minSamples: number;
+  /** Labeled predictions each variant needs before accuracy is judged (fewer: not judged, not blocking). */
+  minLabeledSamples: number;
+  /** error rate ≤ max(champion × ratio, champion + margin) */
+  errorRateRatio: number;
+  errorRateMargin: number;
+  /** p99 ≤ champion × ratio + margin ms */
+  latencyRatio: number;
+  latencyMarginMs: number;
+  /** accuracy ≥ champion − drop */
+  maxAccuracyDrop: number;
+  /** PSI of the score (or class) distribution against the champion's ≤ this */
+  maxPredictionPsi: number;
+  /** shadow agreement with the champion ≥ this (0 disables) */
+  minAgreement: number;
+}
+
+export interface Check {
+  name: string;
+  passed: boolean;
+  value: number;
+  threshold: number;
+  /** Both sides' figures and sample sizes, or why the check was not judged. */
+  detail: string;
+  /** False when a side had too few samples: reported, neither passed nor failed. */
+  judged: boolean;
+}
+
+export interface AnalysisVerdict {
+  /** Both variants reached minSamples requests: the step can be decided. */
+  enoughSamples: boolean;
+  checks: Check[];
+  failed: Check[];
+}
+
+/** Empty PSI bins are clamped to this share (as the drift monitor does). */
+const PSI_EPSILON = 1e-4;
+
+const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+const share = (num: number, den: number): number => (den > 0 ? num / den : 0);
+
+/** Population stability index of `actual` against `expected` (counts by bin), natural log. */
+export function populationStabilityIndex(expected: ReadonlyMap<string | number, number>, actual: ReadonlyMap<string | number, number>): number {
+  const total = (m: ReadonlyMap<string | number, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  const e = total(expected);
+  const a = total(actual);
+  if (e === 0 || a === 0) return 0;
+  let psi = 0;
+  for (const bin of new Set([...expected.keys(), ...actual.keys()])) {
+    const p = Math.max((expected.get(bin) ?? 0) / e, PSI_EPSILON);
+    const q = Math.max((actual.get(bin) ?? 0) / a, PSI_EPSILON);
+    psi += (q - p) * Math.log(q / p);
+  }
+  return psi;
+}
+
+function notJudged(name: string, threshold: number, detail: string): Check {
+  return { name, passed: true, value: 0, threshold, detail: `not judged: ${detail}`, judged: false };
+}
+
+function judged(name: string, passed: boolean, value: number, threshold: number, detail: string): Check {
+  return { name, passed, value: round(value), threshold: round(threshold), detail, judged: true };
+}
+
+export function judgeAnalysis(input: AnalysisInput, t: AnalysisThresholds): AnalysisVerdict {
+  const { candidate: c, champion: b } = input;
+  const checks: Check[] = [];
+  const samples = `candidate ${c.requests}, champion ${b.requests} requests (min ${t.minSamples})`;
+  const enoughSamples = c.requests >= t.minSamples && b.requests >= t.minSamples;
+
+  const errorThreshold = Math.max(share(b.errors, b.requests) * t.errorRateRatio, share(b.errors, b.requests) + t.errorRateMargin);
+  checks.push(
+    enoughSamples
+      ? judged('error_rate', share(c.errors, c.requests) <= errorThreshold, share(c.errors, c.requests), errorThreshold,
+        `candidate ${c.errors}/${c.requests}, champion ${b.errors}/${b.requests}; max(champion × ${t.errorRateRatio}, champion + ${t.errorRateMargin})`)
+      : notJudged('error_rate', errorThreshold, samples),
+  );
+
+  const latencyThreshold = b.p99LatencyMs * t.latencyRatio + t.latencyMarginMs;
+  checks.push(
+    c.latencySamples >= t.minSamples && b.latencySamples >= t.minSamples
+      ? judged('p99_latency_ms', c.p99LatencyMs <= latencyThreshold, c.p99LatencyMs, latencyThreshold,
+        `candidate ${c.p99LatencyMs} ms (${c.latencySamples}), champion ${b.p99LatencyMs} ms (${b.latencySamples}); champion × ${t.latencyRatio} + ${t.latencyMarginMs} ms`)
+      : notJudged('p99_latency_ms', latencyThreshold, `candidate ${c.latencySamples}, champion ${b.latencySamples} latencies (min ${t.minSamples})`),
+  );
+
+  const accuracyThreshold = share(b.correct, b.labeled) - t.maxAccuracyDrop;
+  checks.push(
+    c.labeled >= t.minLabeledSamples && b.labeled >= t.minLabeledSamples
+      ? judged('accuracy', share(c.correct, c.labeled) >= accuracyThreshold, share(c.correct, c.labeled), accuracyThreshold,
+        `candidate ${c.correct}/${c.labeled}, champion ${b.correct}/${b.labeled} labeled; champion − ${t.maxAccuracyDrop}`)
+      : notJudged('accuracy', accuracyThreshold, `candidate ${c.labeled}, champion ${b.labeled} labeled (min ${t.minLabeledSamples})`),
+  );
+
+  checks.push(predictionDrift(c, b, t));
+
+  if (input.agreement) {
+    const { pairs, agree } = input.agreement;
+    checks.push(
+      pairs >= t.minSamples && t.minAgreement > 0
+        ? judged('agreement', share(agree, pairs) >= t.minAgreement, share(agree, pairs), t.minAgreement, `${agree}/${pairs} events answered alike`)
+        : notJudged('agreement', t.minAgreement, t.minAgreement > 0 ? `${pairs} events answered by both (min ${t.minSamples})` : 'disabled'),
+    );
+  }
+
+  // Without enough requests nothing is judged: a thin sample must not fail (or pass) a step.
+  const final = enoughSamples ? checks : checks.map((ch) => (ch.judged ? { ...ch, passed: true, judged: false, detail: `not judged: ${samples}` } : ch));
+  return { enoughSamples, checks: final, failed: final.filter((ch) => ch.judged && !ch.passed) };
+}
+
+function predictionDrift(c: VariantMetrics, b: VariantMetrics, t: AnalysisThresholds): Check {
+  if (c.scored >= t.minSamples && b.scored >= t.minSamples) {
+    const psi = populationStabilityIndex(b.scoreBins, c.scoreBins);
+    return judged('prediction_psi', psi <= t.maxPredictionPsi, psi, t.maxPredictionPsi, `score distribution on the champion's deciles (${c.scored} vs ${b.scored} scores)`);
+  }
+  const answered = (m: VariantMetrics): number => [...m.classes.values()].reduce((a, n) => a + n, 0);
+  if (answered(c) >= t.minSamples && answered(b) >= t.minSamples) {
+    const psi = populationStabilityIndex(b.classes, c.classes);
+    return judged('prediction_psi', psi <= t.maxPredictionPsi, psi, t.maxPredictionPsi, `class distribution (${b.classes.size} classes)`);
+  }
+  return notJudged('prediction_psi', t.maxPredictionPsi, `candidate ${c.scored}, champion ${b.scored} scores (min ${t.minSamples})`);
+}
+
+/** "error_rate 0.15 > 0.075; p99_latency_ms ..." for a rollout's reason. */
+export function describeFailures(failed: readonly Check[]): string {
+  return failed.map((ch) => `${ch.name} ${ch.value} ${ch.name === 'accuracy' || ch.name === 'agreement' ? '<' : '>'} ${ch.threshold} (${ch.detail})`).join('; ');
+}

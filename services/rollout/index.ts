@@ -1,0 +1,18 @@
+export { createRolloutController } from './service.js';
+export type { RolloutController, RolloutDeps, RolloutSettings, RolloutStatus } from './service.js';
+export { rolloutOptions, rolloutSettingsFromConfig, thresholdsFromConfig } from './config.js';
+export type { RolloutConfig } from './config.js';
+export { registerRolloutRoutes } from './routes.js';
+export { createWebhookSender } from './webhooks.js';
+export type { WebhookSender, WebhookSenderOptions } from './webhooks.js';
+export { CHAMPION, PREVIOUS_CHAMPION } from './activities.js';
+export type { RolloutRegistry } from './activities.js';
+export { judgeAnalysis, populationStabilityIndex } from './analysis.js';
+export type { AnalysisInput, AnalysisThresholds, AnalysisVerdict, Check, VariantMetrics } from './analysis.js';
+export { firstStep, nextAnalysis, phaseOf, weightOf, invalidSteps } from './plan.js';
+export type { RolloutPlan, NextAnalysis } from './plan.js';
+export { ROLLOUT_STATES, ROLLOUT_PHASES, isActive, canTransition } from './states.js';
+export type { RolloutState, RolloutPhase } from './states.js';
+export { listRollouts, getRollout, activeRollout, currentRollout, rolloutIdOf } from './store.js';
+export type { RolloutRecord, StoredCheck } from './store.js';
+export type { RolloutEvent, RolloutCause } from './events.js';

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { describeFailures, judgeAnalysis, populationStabilityIndex, type AnalysisThresholds, type VariantMetrics } from '../../../services/rollout/analysis.js';
+
+const thresholds: AnalysisThresholds = {
+  minSamples: 100, minLabeledSamples: 50, errorRateRatio: 1.5, errorRateMargin: 0.01, latencyRatio: 1.5, latencyMarginMs: 5, maxAccuracyDrop: 0.02, maxPredictionPsi: 0.2, minAgreement: 0.8,
+};
+
+const bins = (counts: number[]): Map<number, number> => new Map(counts.map((n, i) => [i, n]));
+function variant(overrides: Partial<VariantMetrics> = {}): VariantMetrics {
+  return {
+    requests: 1000, errors: 20, latencySamples: 1000, p99LatencyMs: 40, scored: 980, scoreBins: bins([98, 98, 98, 98, 98, 98, 98, 98, 98, 98]),
+    classes: new Map(), labeled: 500, correct: 400, ...overrides,
+  };
+}
+const byName = <C extends { name: string }>(checks: C[], name: string): C => checks.find((c) => c.name === name)!;
+
+describe('rollout analysis', () => {
+  it('passes a candidate that matches the champion', () => {
+    const v = judgeAnalysis({ candidate: variant(), champion: variant(), agreement: { pairs: 900, agree: 850 } }, thresholds);
+    expect(v.enoughSamples).toBe(true);
+    expect(v.failed).toEqual([]);
+    expect(v.checks.map((c) => c.name)).toEqual(['error_rate', 'p99_latency_ms', 'accuracy', 'prediction_psi', 'agreement']);
+    expect(byName(v.checks, 'prediction_psi')).toMatchObject({ value: 0, judged: true });
+  });
+
+  it('fails an error rate three times the champion and names the threshold', () => {
+    const v = judgeAnalysis({ candidate: variant({ errors: 60 }), champion: variant(), agreement: null }, thresholds);
+    expect(v.failed.map((c) => c.name)).toEqual(['error_rate']);
+    // max(0.02 × 1.5, 0.02 + 0.01) = 0.03
+    expect(v.failed[0]).toMatchObject({ value: 0.06, threshold: 0.03, passed: false });
+    expect(describeFailures(v.failed)).toMatch(/^error_rate 0.06 > 0.03 \(candidate 60\/1000, champion 20\/1000/);
+  });
+
+  it('allows an absolute error-rate margin over a near-perfect champion', () => {
+    const v = judgeAnalysis({ candidate: variant({ errors: 9 }), champion: variant({ errors: 0 }), agreement: null }, thresholds);
+    expect(byName(v.checks, 'error_rate')).toMatchObject({ passed: true, threshold: 0.01 });
+  });
+
+  it('fails p99 latency beyond champion × 1.5 + 5 ms, accuracy below champion − 0.02, and a shifted score distribution', () => {
+    const v = judgeAnalysis({
+      candidate: variant({ p99LatencyMs: 66, correct: 380, scoreBins: bins([300, 300, 200, 100, 50, 30, 0, 0, 0, 0]) }),
+      champion: variant(),
+      agreement: null,
+    }, thresholds);
+    expect(v.failed.map((c) => c.name)).toEqual(['p99_latency_ms', 'accuracy', 'prediction_psi']);
+    expect(byName(v.checks, 'p99_latency_ms')).toMatchObject({ value: 66, threshold: 65 });
+    expect(byName(v.checks, 'accuracy')).toMatchObject({ value: 0.76, threshold: 0.78 });
+  });
+
+  it('judges nothing with too few requests on either side, and reports why', () => {
+    const v = judgeAnalysis({ candidate: variant({ requests: 40, errors: 40 }), champion: variant(), agreement: null }, thresholds);
+    expect(v.enoughSamples).toBe(false);
+    expect(v.failed).toEqual([]);
+    expect(v.checks.every((c) => !c.judged && c.passed)).toBe(true);
+    expect(byName(v.checks, 'error_rate').detail).toBe('not judged: candidate 40, champion 1000 requests (min 100)');
+  });
+
+  it('leaves accuracy unjudged until enough labels arrived, without blocking the step', () => {
+    const v = judgeAnalysis({ candidate: variant({ labeled: 10, correct: 0 }), champion: variant(), agreement: null }, thresholds);
+    expect(v.enoughSamples).toBe(true);
+    expect(v.failed).toEqual([]);
+    expect(byName(v.checks, 'accuracy')).toMatchObject({ judged: false, detail: 'not judged: candidate 10, champion 500 labeled (min 50)' });
+  });
+
+  it('falls back to the class distribution when there are no scores', () => {
+    const classes = (up: number, down: number): Map<string, number> => new Map([['UP', up], ['DOWN', down]]);
+    const v = judgeAnalysis({
+      candidate: variant({ scored: 0, scoreBins: new Map(), classes: classes(900, 100) }),
+      champion: variant({ scored: 0, scoreBins: new Map(), classes: classes(500, 500) }),
+      agreement: null,
+    }, thresholds);
+    expect(byName(v.checks, 'prediction_psi')).toMatchObject({ passed: false, detail: 'class distribution (2 classes)' });
+  });
+
+  it('fails a shadow candidate that disagrees with the champion too often', () => {
+    const v = judgeAnalysis({ candidate: variant(), champion: variant(), agreement: { pairs: 1000, agree: 700 } }, thresholds);
+    expect(v.failed.map((c) => c.name)).toEqual(['agreement']);
+  });
+
+  it('computes PSI with empty bins clamped', () => {
+    expect(populationStabilityIndex(new Map([[0, 50], [1, 50]]), new Map([[0, 50], [1, 50]]))).toBe(0);
+    const psi = populationStabilityIndex(new Map([[0, 50], [1, 50]]), new Map([[0, 100]]));
+    expect(psi).toBeCloseTo((1 - 0.5) * Math.log(1 / 0.5) + (1e-4 - 0.5) * Math.log(1e-4 / 0.5), 12);
+  });
+});
