@@ -15,6 +15,9 @@ export interface PredictionRow {
   variant: string;
   prediction: string;
   score: number | null;
+  /** @default 'v1' */
+  model_version?: string;
+  latency_ms?: number | null;
 }
 
 const stamp = toDateTime64Text;
@@ -42,7 +45,7 @@ export async function insertFeatures(ch: ClickHouse, model: string, rows: readon
 export async function insertPredictions(ch: ClickHouse, model: string, rows: readonly PredictionRow[]): Promise<void> {
   await ch.insertObjects(
     'predictions',
-    rows.map((r, i) => ({ model, model_version: 'v1', variant: r.variant, ts: stamp(r.ts), event_id: r.event_id, entity_id: '', prediction: r.prediction, score: r.score, latency_ms: null, _topic: 'test', _partition: 0, _offset: i })),
+    rows.map((r, i) => ({ model, model_version: r.model_version ?? 'v1', variant: r.variant, ts: stamp(r.ts), event_id: r.event_id, entity_id: '', prediction: r.prediction, score: r.score, latency_ms: r.latency_ms ?? null, _topic: 'test', _partition: 0, _offset: i })),
   );
 }
 
