@@ -3,6 +3,9 @@ import { ConfigError, loadConfig, type ClickHouse, type Logger, type Registry } 
 import { createIngestService, ingestOptions, registerIngestRoutes, type IngestService } from '../ingest/index.js';
 import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, driftOptions, mergePolicy, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
 import { createTrainerService, DEFAULT_SPEC, findTorchPython, parseTrainerCommands, registerTrainerRoutes, resolveSpec, trainerOptions, type TrainerService, type TrainingSpec } from '../trainer/index.js';
+import { createEvaluatorService, evaluatorOptions, registerEvaluatorRoutes, type EvaluatorService } from '../evaluator/index.js';
+import { createRegistryService, registerRegistryRoutes, registryOptions, type RegistryService } from '../registry/index.js';
+import { createGatewayService, gatewayOptions, registerGatewayRoutes, type GatewayService } from '../gateway/index.js';
 import type { CommonConfig, Runtime } from './runtime.js';
 
 /** A service as the process runner sees it. */
@@ -149,8 +152,72 @@ const trainer: ServiceDefinition<TrainerService> = {
   routes: (app, { clickhouse, config }, service) => registerTrainerRoutes(app, { clickhouse, trainer: service, adminToken: config.adminToken }),
 };
 
+const evaluator: ServiceDefinition<EvaluatorService> = {
+  build(runtime, env) {
+    const c = loadConfig(evaluatorOptions, env);
+    return createEvaluatorService({
+      bus: runtime.bus,
+      clickhouse: runtime.clickhouse,
+      codec: runtime.codec,
+      logger: runtime.logger,
+      metrics: runtime.metrics,
+      settings: {
+        topicPrefix: runtime.config.topicPrefix,
+        groupId: c.evalGroupId,
+        workDir: c.evalWorkDir,
+        minHoldoutRows: c.evalMinHoldoutRows,
+        maxHoldoutRows: c.evalMaxHoldoutRows,
+        policy: {
+          metric: c.evalMetric, minHoldoutRows: c.evalMinHoldoutRows, absoluteThreshold: c.evalAbsoluteThreshold, minImprovement: c.evalMinImprovement, margin: c.evalMargin,
+          sliceMinRows: c.evalSliceMinRows, sliceTolerance: c.evalSliceTolerance, resamples: c.evalBootstrapResamples, confidence: c.evalConfidence,
+        },
+      },
+    });
+  },
+  routes: (app, { clickhouse }) => registerEvaluatorRoutes(app, { clickhouse }),
+};
+
+const registry: ServiceDefinition<RegistryService> = {
+  build(runtime, env) {
+    const c = loadConfig(registryOptions, env);
+    return createRegistryService({
+      bus: runtime.bus,
+      clickhouse: runtime.clickhouse,
+      codec: runtime.codec,
+      logger: runtime.logger,
+      metrics: runtime.metrics,
+      settings: { topicPrefix: runtime.config.topicPrefix, groupId: c.registryGroupId, artifactsDir: c.registryArtifactsDir, approval: c.registryApproval },
+    });
+  },
+  routes: (app, { clickhouse, config }, service) => registerRegistryRoutes(app, { clickhouse, registry: service, adminToken: config.adminToken }),
+};
+
+const gateway: ServiceDefinition<GatewayService> = {
+  build(runtime, env) {
+    const c = loadConfig(gatewayOptions, env);
+    return createGatewayService({
+      bus: runtime.bus,
+      clickhouse: runtime.clickhouse,
+      codec: runtime.codec,
+      logger: runtime.logger,
+      metrics: runtime.metrics,
+      settings: {
+        topicPrefix: runtime.config.topicPrefix,
+        groupId: c.gatewayGroupId,
+        planRefreshMs: c.gatewayPlanRefreshMs,
+        maxInstances: c.gatewayMaxInstances,
+        shadowQueueCapacity: c.gatewayShadowQueueCapacity,
+        emitBufferCapacity: c.gatewayEmitBufferCapacity,
+        emitBatchWaitMs: c.gatewayEmitBatchWaitMs,
+        stickyKey: c.gatewayStickyKey,
+      },
+    });
+  },
+  routes: (app, _context, service) => registerGatewayRoutes(app, { gateway: service }),
+};
+
 /** Every service `driftloop up` / `run` can start, in start order. */
-export const SERVICES = { ingest, drift, trainer } satisfies Record<string, ServiceDefinition<RunnableService>>;
+export const SERVICES = { ingest, drift, trainer, evaluator, registry, gateway } satisfies Record<string, ServiceDefinition<RunnableService>>;
 export type ServiceName = keyof typeof SERVICES;
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 

@@ -66,8 +66,8 @@ const seedOf = (runId: string): number => createHash('sha256').update(runId).dig
  * done) it scores the candidate and the current champion on the same holdout,
  * runs the gates, stores the evaluation and publishes it on `evaluations`
  * (register or reject, with the reason). Evaluations are keyed by run, so a
- * replayed result is not evaluated twice; it publishes before it stores, so a
- * crash in between re-publishes the same decision rather than losing it.
+ * replayed result is not evaluated twice, only published again: a crash
+ * between storing and publishing never loses the decision.
  */
 export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
   const { clickhouse: ch, settings } = deps;
@@ -76,10 +76,25 @@ export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
   const decisions = counter(deps.metrics, 'driftloop_evaluator_decisions_total', 'Evaluations by decision.', ['decision']);
   let consumer: Consumer | null = null;
 
+  async function publish(record: EvaluationRecord, causeDetail: string): Promise<void> {
+    const event = {
+      event_id: record.evaluationId, model: record.model, ts: record.createdAt, run_id: record.runId, cause: { kind: record.cause.kind, ref: record.cause.ref, detail: causeDetail },
+      candidate_version: record.candidateVersion, champion_version: record.championVersion, decision: record.decision, reason: record.reason.slice(0, 4000),
+      candidate_metrics: record.candidateMetrics, champion_metrics: record.championMetrics,
+      gates: record.gates.map((g) => ({ name: g.name, passed: g.passed, value: Number.isFinite(g.value) ? g.value : 0, threshold: g.threshold, detail: g.detail })),
+    };
+    const producer = await deps.bus.producer();
+    await producer.send(topicName(settings.topicPrefix, 'evaluations'), [{ key: record.model, value: await deps.codec.encode('evaluations', event) }]);
+  }
+
   async function evaluate(result: TrainingResult): Promise<EvaluationRecord> {
     const evaluationId = `eval-${result.run_id}`;
     const stored = await getEvaluation(ch, evaluationId);
-    if (stored) return stored;
+    if (stored) {
+      // A replay: published again, as a crash may have come between storing and publishing (the registry registers an evaluation once).
+      await publish(stored, result.cause.detail ?? '');
+      return stored;
+    }
     if (!result.artifact_uri || !result.artifact_sha256) throw new ValidationError('/artifact_uri', `run ${result.run_id} finished without a model artifact`);
     const run = await getRun(ch, result.run_id);
     if (!run?.dataWindow) throw new ValidationError('/run_id', `run ${result.run_id} has no recorded snapshot window`);
@@ -99,15 +114,8 @@ export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
       championCi: outcome.championCi, gates: outcome.gates, slices: outcome.slices, artifactUri: result.artifact_uri, artifactSha256: result.artifact_sha256,
       dataVersion: result.data_version ?? '', createdAt: clock.now(),
     };
-    const event = {
-      event_id: evaluationId, model: record.model, ts: record.createdAt, run_id: record.runId, cause: { kind: result.cause.kind, ref: result.cause.ref, detail: result.cause.detail ?? '' },
-      candidate_version: record.candidateVersion, champion_version: record.championVersion, decision: record.decision, reason: record.reason.slice(0, 4000),
-      candidate_metrics: record.candidateMetrics, champion_metrics: record.championMetrics,
-      gates: record.gates.map((g) => ({ name: g.name, passed: g.passed, value: Number.isFinite(g.value) ? g.value : 0, threshold: g.threshold, detail: g.detail })),
-    };
-    const producer = await deps.bus.producer();
-    await producer.send(topicName(settings.topicPrefix, 'evaluations'), [{ key: record.model, value: await deps.codec.encode('evaluations', event) }]);
     await saveEvaluation(ch, record);
+    await publish(record, result.cause.detail ?? '');
     decisions.inc({ decision: record.decision });
     log.info({ model: record.model, run_id: record.runId, decision: record.decision, champion: record.championVersion, holdout: record.holdout, reason: record.reason }, 'candidate evaluated');
     return record;

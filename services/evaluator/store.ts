@@ -35,8 +35,8 @@ export async function saveEvaluation(ch: ClickHouse, e: EvaluationRecord): Promi
     evaluation_id: e.evaluationId, model: e.model, run_id: e.runId, cause_kind: e.cause.kind, cause_ref: e.cause.ref, candidate_version: e.candidateVersion, champion_version: e.championVersion,
     decision: e.decision, reason: e.reason, holdout: e.holdout, holdout_rows: e.holdoutRows, candidate_metrics: e.candidateMetrics, champion_metrics: e.championMetrics,
     candidate_ci: toPairs(e.candidateCi), champion_ci: toPairs(e.championCi),
-    gates: e.gates.map((g) => [g.name, g.passed, Number.isFinite(g.value) ? g.value : 0, g.threshold, g.detail]),
-    slices: e.slices.map((s) => [s.feature, s.value, s.rows, s.candidate, s.champion]),
+    gates: e.gates.map((g) => ({ name: g.name, passed: g.passed, value: Number.isFinite(g.value) ? g.value : 0, threshold: g.threshold, detail: g.detail })),
+    slices: e.slices.map((s) => ({ feature: s.feature, value: s.value, rows: s.rows, candidate: s.candidate, champion: s.champion })),
     artifact_uri: e.artifactUri, artifact_sha256: e.artifactSha256, data_version: e.dataVersion, created_at: stamp(e.createdAt),
   }]);
 }

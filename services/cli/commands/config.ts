@@ -2,12 +2,18 @@ import { commonOptions, type Option } from '../../common/index.js';
 import { driftOptions } from '../../drift/index.js';
 import { ingestOptions } from '../../ingest/index.js';
 import { trainerOptions } from '../../trainer/index.js';
+import { gatewayOptions } from '../../gateway/index.js';
+import { evaluatorOptions } from '../../evaluator/index.js';
+import { registryOptions } from '../../registry/index.js';
 
 export const OPTION_GROUPS: Record<string, Record<string, Option<unknown>>> = {
   common: commonOptions,
   ingest: ingestOptions,
   drift: driftOptions,
   trainer: trainerOptions,
+  evaluator: evaluatorOptions,
+  registry: registryOptions,
+  gateway: gatewayOptions,
 };
 
 /** The configuration table (the README's is this output with --markdown). */
