@@ -1,0 +1,52 @@
+import { opt } from '../common/index.js';
+
+/** Options of the prediction gateway (README "Configuration" lists them with the common ones). */
+export const gatewayOptions = {
+  gatewayGroupId: opt.string({
+    env: 'GATEWAY_GROUP_ID',
+    doc: 'Prefix of the Kafka consumer group the gateway hears registry-events and rollout-events with; each process joins <prefix>.<host>.<pid>, so every replica hears every change.',
+    default: 'driftloop-gateway',
+    pattern: /^[A-Za-z0-9._-]{1,200}$/,
+  }),
+  gatewayPlanRefreshMs: opt.int({
+    env: 'GATEWAY_PLAN_REFRESH_MS',
+    doc: 'How often the serving plan (champions, rollouts) is re-read from ClickHouse besides on every registry or rollout event: the safety net for a missed event.',
+    default: 5000,
+    min: 100,
+    max: 3_600_000,
+  }),
+  gatewayMaxInstances: opt.int({
+    env: 'GATEWAY_MAX_INSTANCES',
+    doc: 'Most instances (rows) one prediction request may hold; more is a 400.',
+    default: 1000,
+    min: 1,
+    max: 100_000,
+  }),
+  gatewayShadowQueueCapacity: opt.int({
+    env: 'GATEWAY_SHADOW_QUEUE_CAPACITY',
+    doc: 'Requests waiting to be scored by the shadow version, at most; a request arriving at a full queue is not mirrored (driftloop_gateway_shadow_dropped_total).',
+    default: 1000,
+    min: 0,
+    max: 1_000_000,
+  }),
+  gatewayEmitBufferCapacity: opt.int({
+    env: 'GATEWAY_EMIT_BUFFER_CAPACITY',
+    doc: 'Feature and prediction events waiting to be produced to Kafka, at most; events beyond it are dropped (driftloop_gateway_emit_dropped_total), never the response.',
+    default: 100_000,
+    min: 1,
+    max: 10_000_000,
+  }),
+  gatewayEmitBatchWaitMs: opt.int({
+    env: 'GATEWAY_EMIT_BATCH_WAIT_MS',
+    doc: 'Longest an event waits in the buffer before its batch is produced.',
+    default: 20,
+    min: 0,
+    max: 60_000,
+  }),
+  gatewayStickyKey: opt.enum({
+    env: 'GATEWAY_STICKY_KEY',
+    doc: 'What keeps a caller on one variant during a canary: entity (the instance\'s entity_id, its event_id when it has none) or event (the event_id: every request is split afresh).',
+    values: ['entity', 'event'] as const,
+    default: 'entity',
+  }),
+};

@@ -1,0 +1,122 @@
+import { topicName } from '../../schemas/index.js';
+import { errorMessage, retry, type EventBus, type EventCodec, type Logger, type OutgoingMessage } from '../common/index.js';
+
+export type EmittedTopic = 'features' | 'predictions';
+
+export interface EmitterDeps {
+  bus: EventBus;
+  codec: EventCodec;
+  topicPrefix: string;
+  logger: Logger;
+  /** Events held at most; more are dropped. */
+  capacity: number;
+  /** Longest an event waits before its batch is sent. */
+  batchWaitMs: number;
+  /** Events per send at most. @default 2000 */
+  maxBatch?: number;
+  onDropped?(topic: EmittedTopic, count: number, reason: 'buffer_full' | 'invalid' | 'send_failed'): void;
+  onSent?(topic: EmittedTopic, count: number): void;
+}
+
+export interface Emitter {
+  /** Queues an event; false when the buffer was full and it was dropped. Never waits. */
+  emit(topic: EmittedTopic, key: string, event: object): boolean;
+  /** Resolves once everything queued before the call was sent (or dropped). */
+  flush(): Promise<void>;
+  readonly pending: number;
+  /** Sends what is held, then stops. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  topic: EmittedTopic;
+  key: string;
+  event: object;
+}
+
+/**
+ * Feature and prediction events, produced to Kafka in the background: a
+ * bounded buffer filled by requests and drained in batches (Confluent Avro
+ * through the event codec), so a slow or absent broker costs dropped events,
+ * counted, and never a slower or failed response.
+ */
+export function createEmitter(deps: EmitterDeps): Emitter {
+  const { capacity, batchWaitMs, maxBatch = 2000 } = deps;
+  const log = deps.logger.child({ component: 'emitter' });
+  let buffer: Pending[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let draining: Promise<void> | null = null;
+  let lastError = '';
+
+  async function send(topic: EmittedTopic, events: Pending[]): Promise<void> {
+    const encoded = await Promise.allSettled(events.map((e) => deps.codec.encode(topic, e.event)));
+    const messages: OutgoingMessage[] = [];
+    encoded.forEach((r, i) => {
+      if (r.status === 'fulfilled') messages.push({ key: events[i]!.key, value: r.value });
+      else if (errorMessage(r.reason) !== lastError) log.warn({ topic, err: (lastError = errorMessage(r.reason)) }, 'event could not be encoded: dropped');
+    });
+    if (messages.length < events.length) deps.onDropped?.(topic, events.length - messages.length, 'invalid');
+    if (messages.length === 0) return;
+    try {
+      const producer = await deps.bus.producer();
+      await retry(() => producer.send(topicName(deps.topicPrefix, topic), messages), { retries: 3, initialDelayMs: 100, maxDelayMs: 1000 });
+      deps.onSent?.(topic, messages.length);
+    } catch (err) {
+      log.warn({ topic, events: messages.length, err: errorMessage(err) }, 'events could not be produced: dropped');
+      deps.onDropped?.(topic, messages.length, 'send_failed');
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (buffer.length > 0) {
+      const batch = buffer.length <= maxBatch ? buffer : buffer.slice(0, maxBatch);
+      buffer = batch === buffer ? [] : buffer.slice(maxBatch);
+      const byTopic = new Map<EmittedTopic, Pending[]>();
+      for (const p of batch) {
+        let list = byTopic.get(p.topic);
+        if (!list) byTopic.set(p.topic, (list = []));
+        list.push(p);
+      }
+      await Promise.all([...byTopic].map(([topic, events]) => send(topic, events)));
+    }
+  }
+
+  function kick(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    draining ??= drain().finally(() => {
+      draining = null;
+      if (buffer.length > 0) schedule();
+    });
+    return draining;
+  }
+
+  function schedule(): void {
+    if (timer || draining) return;
+    timer = setTimeout(() => void kick(), batchWaitMs);
+  }
+
+  return {
+    emit(topic, key, event) {
+      if (buffer.length >= capacity) {
+        deps.onDropped?.(topic, 1, 'buffer_full');
+        return false;
+      }
+      buffer.push({ topic, key, event });
+      if (buffer.length >= maxBatch && !draining) void kick();
+      else schedule();
+      return true;
+    },
+    async flush() {
+      while (buffer.length > 0 || draining) await (draining ?? kick());
+    },
+    get pending() {
+      return buffer.length;
+    },
+    async close() {
+      await this.flush();
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { ShutdownError, errorMessage, systemClock, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
+import type { Deployment } from './deployment.js';
+import { createEmitter, type Emitter } from './emitter.js';
+import { loadVersion } from './load-version.js';
+import { gatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { readModelPlans } from './plan-store.js';
+import { createPlanWatcher, type PlanWatcher, type RefreshTrigger } from './plan-watcher.js';
+import { createPredictor, type Predictor } from './predictor.js';
+import { createServingTable, type ModelEntry, type ServingTable } from './serving-table.js';
+import type { Instance, InstanceResult } from './types.js';
+import { createVersionCache } from './version-cache.js';
+
+export interface GatewaySettings {
+  topicPrefix: string;
+  groupId: string;
+  planRefreshMs: number;
+  maxInstances: number;
+  shadowQueueCapacity: number;
+  emitBufferCapacity: number;
+  emitBatchWaitMs: number;
+  stickyKey: 'entity' | 'event';
+}
+
+export interface GatewayDeps {
+  bus: EventBus;
+  clickhouse: ClickHouse;
+  codec: EventCodec;
+  logger: Logger;
+  metrics: Registry;
+  clock?: Clock;
+  settings: GatewaySettings;
+}
+
+export interface GatewayService {
+  readonly settings: GatewaySettings;
+  start(): Promise<void>;
+  /** Stops hearing changes, lets queued shadow work finish, sends the buffered events. */
+  stop(): Promise<void>;
+  /** Throws until the serving plan was read once. */
+  checkReady(): void;
+  /** The deployment a request for `model` uses (404 / 503 errors otherwise); `enter` it before use and `leave` after. */
+  lookup(model: string): Deployment;
+  predict(deployment: Deployment, instances: readonly Instance[], startedAt: number): Promise<InstanceResult[]>;
+  /** Re-reads the plan now (every model when `models` is empty). */
+  refresh(models?: readonly string[]): Promise<void>;
+  models(): ReadonlyMap<string, ModelEntry>;
+  /** Whether a model name is one the gateway knows (for metric labels). */
+  knows(model: string): boolean;
+  /** Resolves once queued shadow work ran and every buffered event was produced. */
+  idle(): Promise<void>;
+  readonly metrics: GatewayMetrics;
+}
+
+/**
+ * The prediction gateway: serves each model's champion, its canary share and
+ * shadow mirror as the release tables plan them, swapping deployments whole
+ * when the plan changes, and emits every request's features and every
+ * variant's prediction to Kafka.
+ */
+export function createGatewayService(deps: GatewayDeps): GatewayService {
+  const { settings } = deps;
+  const log = deps.logger.child({ service: 'gateway' });
+  const metrics = gatewayMetrics(deps.metrics);
+  const cache = createVersionCache({ load: loadVersion, onCloseError: (err) => log.warn({ err: errorMessage(err) }, 'closing a retired model failed') });
+  const table: ServingTable = createServingTable({
+    readPlans: (models) => readModelPlans(deps.clickhouse, models),
+    cache,
+    logger: log,
+    onSwap(model, previous, next) {
+      const served = (d: Deployment | null): [string, string][] =>
+        d ? [['champion', d.champion.version], ...(d.canary ? [['canary', d.canary.version.version] as [string, string]] : []), ...(d.shadow ? [['shadow', d.shadow.version.version] as [string, string]] : [])] : [];
+      for (const [variant, version] of served(previous)) metrics.servedVersion.remove({ model, variant, version });
+      for (const [variant, version] of served(next)) metrics.servedVersion.set({ model, variant, version }, 1);
+      metrics.canaryWeight.set({ model }, next?.canary?.weight ?? 0);
+    },
+    onLoadFailed: (model) => metrics.loadFailures.inc({ model }),
+  });
+  const emitter: Emitter = createEmitter({
+    bus: deps.bus,
+    codec: deps.codec,
+    topicPrefix: settings.topicPrefix,
+    logger: log,
+    capacity: settings.emitBufferCapacity,
+    batchWaitMs: settings.emitBatchWaitMs,
+    onDropped: (topic, count, reason) => metrics.emitDropped.inc({ topic, reason }, count),
+    onSent: (topic, count) => metrics.emitted.inc({ topic }, count),
+  });
+  const predictor: Predictor = createPredictor({
+    emitter,
+    metrics,
+    logger: log,
+    clock: deps.clock ?? systemClock,
+    stickyKey: settings.stickyKey,
+    shadowQueueCapacity: settings.shadowQueueCapacity,
+  });
+  const refresh = async (models: readonly string[], trigger: RefreshTrigger): Promise<void> => {
+    try {
+      await table.refresh(models);
+      metrics.planRefreshes.inc({ trigger, outcome: 'ok' });
+    } catch (err) {
+      metrics.planRefreshes.inc({ trigger, outcome: 'failed' });
+      throw err;
+    }
+  };
+  let watcher: PlanWatcher | null = null;
+  let stopped = false;
+
+  return {
+    settings,
+    metrics,
+    async start() {
+      stopped = false;
+      await deps.codec.register(['features', 'predictions']);
+      watcher = createPlanWatcher({ bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, groupId: settings.groupId, pollIntervalMs: settings.planRefreshMs, logger: log, refresh });
+      // Listening first, so a change made while the plan is read is heard.
+      await watcher.start();
+      await refresh([], 'start').catch((err: unknown) => log.error({ err: errorMessage(err) }, 'could not read the serving plan; retrying on the poll'));
+      log.info({ models: [...table.entries().keys()] }, 'gateway serving');
+    },
+    async stop() {
+      stopped = true;
+      await watcher?.stop();
+      watcher = null;
+      await predictor.close();
+      await emitter.close();
+      table.close();
+    },
+    checkReady() {
+      if (!table.initialized) throw new ShutdownError('the serving plan has not been read yet');
+    },
+    lookup(model) {
+      if (stopped) throw new ShutdownError('the gateway is stopping');
+      return table.lookup(model);
+    },
+    predict: (deployment, instances, startedAt) => predictor.predict(deployment, instances, startedAt),
+    refresh: (models = []) => refresh(models, 'event'),
+    models: () => table.entries(),
+    knows: (model) => table.entries().has(model),
+    async idle() {
+      await predictor.shadowIdle();
+      await emitter.flush();
+    },
+  };
+}
