@@ -230,14 +230,14 @@ export function createRolloutController(deps: RolloutDeps): RolloutController {
       serial(async () => {
         const active = await activeRollout(ch, model);
         if (active) return rollBack(active, `rolled back by ${actor}: ${reason}`);
-        const [last] = await listRollouts(ch, { model, limit: 1 });
-        if (!last) throw new NotFoundError(`rollout of model ${model}`);
-        if (last.state !== 'promoted') throw new ConflictError(`model ${model} has no active rollout and its last one (${last.rolloutId}) is ${last.state}`);
-        const [champion, previous] = await Promise.all([getAlias(ch, model, CHAMPION), getAlias(ch, model, PREVIOUS_CHAMPION)]);
-        if (champion?.version !== last.version) throw new ConflictError(`the champion of ${model} is version ${champion?.version ?? 'none'}, not ${last.version} that rollout ${last.rolloutId} promoted`);
-        if (!previous || previous.version === last.version) throw new ConflictError(`model ${model} has no previous champion to return to`);
-        await deps.registry.setAlias(model, CHAMPION, previous.version, actor, `rollback of version ${last.version}: ${reason}`);
-        return rollBack(last, `champion rolled back to version ${previous.version} by ${actor}: ${reason}`);
+        const champion = await getAlias(ch, model, CHAMPION);
+        if (!champion) throw new NotFoundError(`rollout or champion of model ${model}`);
+        const promoted = await getRollout(ch, rolloutIdOf(model, champion.version));
+        if (promoted?.state !== 'promoted') throw new ConflictError(`model ${model} has no active rollout, and its champion (version ${champion.version}) was not promoted by one`);
+        const previous = await getAlias(ch, model, PREVIOUS_CHAMPION);
+        if (!previous || previous.version === champion.version) throw new ConflictError(`model ${model} has no previous champion to return to`);
+        await deps.registry.setAlias(model, CHAMPION, previous.version, actor, `rollback of version ${champion.version}: ${reason}`);
+        return rollBack(promoted, `champion rolled back to version ${previous.version} by ${actor}: ${reason}`);
       }),
     approve: (model, actor, reason) =>
       serial(async () => {
