@@ -13,7 +13,9 @@ import { ConfigError, errorMessage } from '../common/index.js';
 import { up, parseServiceNames } from './commands/up.js';
 import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
-import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand, type ApiOptions } from './commands/runs.js';
+import type { ApiOptions } from './commands/api.js';
+import { decideVersionCommand, listModelsCommand, showModelCommand } from './commands/models.js';
+import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand } from './commands/runs.js';
 
 /** A command line that does not parse: usage goes with the message, exit code 2. */
 class UsageError extends Error {}
@@ -30,8 +32,12 @@ const USAGE = `usage: driftloop <command>
   runs cancel <run>       cancel an open run (needs DRIFTLOOP_ADMIN_TOKEN)
   reproduce <run>         re-execute a done run from its record, compare metrics
                           (exit 1 when they differ; needs DRIFTLOOP_ADMIN_TOKEN)
+  models                  registered models, version counts, aliases
+  models show <model>     versions with status, aliases, lineage, metrics
+  approve <model> <version> --reason R [--actor A]   approve a pending version
+  reject <model> <version> --reason R [--actor A]    reject a version
 
-  runs and reproduce talk to a running driftloop: --url (default $DRIFTLOOP_URL
+  runs, reproduce, models, approve and reject talk to a running driftloop: --url (default $DRIFTLOOP_URL
   or http://127.0.0.1:8080), --json for machine-readable output.
 `;
 
@@ -80,6 +86,19 @@ async function main(argv: string[]): Promise<void> {
       if (positionals.length !== 1) throw new UsageError('reproduce takes exactly one run id');
       process.exitCode = await reproduceCommand(apiOptions(values), positionals[0]!);
       return;
+    }
+    case 'models': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: API_FLAGS });
+      const [sub, ...names] = positionals;
+      if (sub === undefined) return listModelsCommand(apiOptions(values));
+      if (sub === 'show' && names.length === 1) return showModelCommand(apiOptions(values), names[0]!);
+      throw new UsageError('models takes no argument, or show <model>');
+    }
+    case 'approve':
+    case 'reject': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...API_FLAGS, reason: { type: 'string' }, actor: { type: 'string' } } });
+      if (positionals.length !== 2 || !values.reason) throw new UsageError(`${command} takes <model> <version> --reason "why"`);
+      return decideVersionCommand(apiOptions(values), command, positionals[0]!, positionals[1]!, values.reason, values.actor ?? process.env.USER ?? 'cli');
     }
     case undefined:
     case 'help':

@@ -80,6 +80,10 @@ export function createRegistry(deps: RegistryDeps): Registry {
   async function changeStatus(model: string, version: string, to: VersionStatus, from: readonly VersionStatus[], action: RegistryAction, actor: string, reason: string): Promise<ModelVersion> {
     const v = await must(model, version);
     if (!from.includes(v.status)) throw new ConflictError(`version ${version} of model ${model} is ${v.status}: it cannot be ${action} (only a ${from.join(' or ')} version can)`);
+    if (to === 'rejected' || to === 'archived') {
+      const serving = (await getAlias(ch, model, 'champion'))?.version === version;
+      if (serving) throw new ConflictError(`version ${version} of model ${model} is the champion: promote or roll back to another version first`);
+    }
     const now = clock.now();
     const next: ModelVersion = { ...v, status: to, revision: Math.max(v.revision + 1, now * 1000), actor, reason, updatedAt: now };
     await saveVersion(ch, next);

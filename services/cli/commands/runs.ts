@@ -3,38 +3,8 @@
  * the command line, through the trainer's HTTP API (README "HTTP API"), so it
  * works against any running driftloop, embedded or on real servers.
  */
-import { ConfigError } from '../../common/index.js';
+import { adminHeaders, call, metricsText, num, table, time, type ApiOptions } from './api.js';
 import type { ArtifactRecord, ReproduceReport, RunRecord, TrialRecord } from '../../trainer/index.js';
-
-export interface ApiOptions {
-  /** Base URL of a running driftloop. */
-  url: string;
-  /** Bearer token for admin endpoints (reproduce). */
-  token?: string;
-  json: boolean;
-}
-
-async function call<T>(options: ApiOptions, path: string, init: RequestInit = {}): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, options.url), init);
-  } catch (err) {
-    throw new Error(`cannot reach driftloop at ${options.url} (${(err as Error).message}); is it running? (--url or DRIFTLOOP_URL)`);
-  }
-  const body = (await res.json().catch(() => ({}))) as T & { message?: string };
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${body.message ?? res.statusText}`);
-  return body;
-}
-
-/** Columns padded to their widest cell. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows].map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
-
-const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-const num = (v: number | null | undefined): string => (v === null || v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toPrecision(5));
-const metricsText = (m: Record<string, number>): string => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${num(v)}`).join(' ');
 
 export async function listRunsCommand(options: ApiOptions, filter: { model?: string; open: boolean; limit: number }): Promise<void> {
   const q = new URLSearchParams({ limit: String(filter.limit), ...(filter.model ? { model: filter.model } : {}), ...(filter.open ? { open: 'true' } : {}) });
@@ -97,10 +67,6 @@ export async function cancelRunCommand(options: ApiOptions, runId: string): Prom
   console.log(options.json ? JSON.stringify(run, null, 2) : `run ${run.runId}: ${run.state} (${run.message})`);
 }
 
-function adminHeaders(options: ApiOptions, what: string): Record<string, string> {
-  if (!options.token) throw new ConfigError('DRIFTLOOP_ADMIN_TOKEN', `${what} is an admin endpoint: set the admin token (or pass --token)`);
-  return { authorization: `Bearer ${options.token}` };
-}
 
 /** Exit status 0 when every metric came out identical, 1 otherwise. */
 export async function reproduceCommand(options: ApiOptions, runId: string): Promise<number> {

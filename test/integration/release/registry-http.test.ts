@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { tempDir, uniqueName } from '../../support/index.js';
 import { readTopicEvents, startServiceOverHttp } from '../../support/runtime.js';
 
 const ADMIN = 'registry-admin-token';
+const MAIN = new URL('../../../services/cli/main.ts', import.meta.url).pathname;
 let runtime: Runtime;
 let registry: RegistryService;
 
@@ -72,6 +74,25 @@ describe('registry HTTP API', () => {
     expect(events.map((e) => [e.action, e.version, e.actor])).toEqual([
       ['registered', '1', 'evaluator'], ['registered', '2', 'evaluator'], ['approved', '1', 'alice'], ['alias_set', '1', 'alice'], ['rejected', '2', 'bob'],
     ]);
+  });
+
+  it('is CLI commands: models, models show, approve and reject', async () => {
+    const cli = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', MAIN, ...args, '--url', runtime.url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: '', ...env } }, (err, stdout, stderr) => {
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+        });
+      });
+    expect((await cli(['models'])).out).toMatch(/^churn\s+2\s+2\s+champion=1$/m);
+    const show = await cli(['models', 'show', 'churn']);
+    expect(show.out).toMatch(/^1\s+approved\s+champion\s+r1\s+drift report-r1/m);
+    expect(show.out).toMatch(/^2\s+rejected\s+r2/m);
+    expect(await cli(['approve', 'churn', '2', '--reason', 'ok'])).toMatchObject({ code: 2, out: expect.stringMatching(/config DRIFTLOOP_ADMIN_TOKEN: approve is an admin endpoint/) });
+    expect(await cli(['approve', 'churn', '2', '--reason', 'ok'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN })).toMatchObject({ code: 1, out: expect.stringMatching(/409 version 2 of model churn is rejected: it cannot be approved/) });
+    expect(await cli(['reject', 'churn', '1', '--reason', 'recall too low'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN })).toMatchObject({ code: 1, out: expect.stringMatching(/409 version 1 of model churn is the champion: promote or roll back to another version first/) });
+    const v3 = await register('r3');
+    expect(await cli(['reject', 'churn', v3, '--reason', 'recall too low', '--actor', 'carol'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN })).toMatchObject({ code: 0, out: 'model churn version 3: rejected by carol (recall too low)\n' });
+    expect((await cli(['approve', 'churn', '1'])).code).toBe(2);
   });
 
   it('answers 404 for unknown models and versions and 400 for bad names', async () => {

@@ -1,0 +1,41 @@
+/**
+ * What the CLI's API commands share: calling a running driftloop over HTTP,
+ * the admin token, and plain-text tables.
+ */
+import { ConfigError } from '../../common/index.js';
+
+export interface ApiOptions {
+  /** Base URL of a running driftloop. */
+  url: string;
+  /** Bearer token for admin endpoints (reproduce). */
+  token?: string;
+  json: boolean;
+}
+
+export async function call<T>(options: ApiOptions, path: string, init: RequestInit = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, options.url), init);
+  } catch (err) {
+    throw new Error(`cannot reach driftloop at ${options.url} (${(err as Error).message}); is it running? (--url or DRIFTLOOP_URL)`);
+  }
+  const body = (await res.json().catch(() => ({}))) as T & { message?: string };
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${body.message ?? res.statusText}`);
+  return body;
+}
+
+/** Columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return [header, ...rows].map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+export const num = (v: number | null | undefined): string => (v === null || v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toPrecision(5));
+export const metricsText = (m: Record<string, number>): string => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${num(v)}`).join(' ');
+
+/** The admin bearer header, or a config error naming the token when none is set. */
+export function adminHeaders(options: ApiOptions, what: string): Record<string, string> {
+  if (!options.token) throw new ConfigError('DRIFTLOOP_ADMIN_TOKEN', `${what} is an admin endpoint: set the admin token (or pass --token)`);
+  return { authorization: `Bearer ${options.token}` };
+}
