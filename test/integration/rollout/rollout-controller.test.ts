@@ -1,7 +1,12 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../services/cli/runtime.js';
+import { createMetricsRegistry, silentLogger } from '../../../services/common/index.js';
+import { verifyDriftloopSignature } from '../../../services/drift/index.js';
 import { aliasHistory, getAlias, getVersion, type Registry } from '../../../services/registry/index.js';
-import { getRollout, listRollouts, rolloutIdOf, type RolloutController } from '../../../services/rollout/index.js';
+import { createWebhookSender, getRollout, listRollouts, rolloutIdOf, type RolloutController } from '../../../services/rollout/index.js';
+import { waitFor } from '../../support/index.js';
 import { readTopicEvents, startTestRuntime } from '../../support/runtime.js';
 import { fakeClock, rolloutOf, runStep, seedVersion, testController, testRegistry, type FakeClock } from './rollout-support.js';
 
@@ -10,6 +15,9 @@ let runtime: Runtime;
 let clock: FakeClock;
 let registry: Registry;
 let controller: RolloutController;
+let receiver: Server;
+/** What the outbound webhook received. */
+const posted: { headers: IncomingHttpHeaders; body: string }[] = [];
 
 const events = async (model: string) => (await readTopicEvents(runtime, 'rollout-events', (e) => e.model === model)).map((r) => r.event);
 const champion = async (model: string) => (await getAlias(runtime.clickhouse, model, 'champion'))?.version;
@@ -18,12 +26,25 @@ beforeAll(async () => {
   runtime = await startTestRuntime();
   clock = fakeClock(T0);
   registry = await testRegistry(runtime, clock);
-  controller = testController(runtime, registry, clock);
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      posted.push({ headers: req.headers, body });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const webhooks = createWebhookSender({
+    urls: [`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/rollouts`], hmacSecret: 'webhook-secret', logger: silentLogger(), registry: createMetricsRegistry({ processMetrics: false }),
+  });
+  controller = testController(runtime, registry, clock, {}, webhooks);
   await controller.start();
 }, 60_000);
 
 afterAll(async () => {
   await controller?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
   await runtime?.close();
 });
 
@@ -37,6 +58,11 @@ describe('rollout controller', () => {
     expect(move).toMatchObject({ version: '1', previousVersion: null, actor: 'rollout', reason: 'first approved version' });
     const [event] = await events('first');
     expect(event).toMatchObject({ phase: 'promoted', state: 'promoted', version: '1', run_id: 'run-f1', cause: { kind: 'drift', ref: 'drift-run-f1' } });
+    // The same event, signed, on the outbound webhook.
+    const delivery = await waitFor(() => posted.find((p) => (JSON.parse(p.body) as { model: string }).model === 'first'), { message: 'webhook delivery' });
+    expect(JSON.parse(delivery.body)).toEqual({ ...event, ts: Number(event!.ts) });
+    expect(delivery.headers['idempotency-key']).toBe(event!.event_id);
+    expect(verifyDriftloopSignature('webhook-secret', String(delivery.headers['x-driftloop-timestamp']), delivery.body, String(delivery.headers['x-driftloop-signature']))).toBe(true);
   });
 
   it('takes an equal candidate through shadow, 1%, 10%, 50% and 100% to promotion, keeping the old champion as previous-champion', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import { createMetricsRegistry, silentLogger, type Clock } from '../../../services/common/index.js';
 import { createRegistry, type ModelVersion, type Registry } from '../../../services/registry/index.js';
-import { createRolloutController, getRollout, rolloutIdOf, type RolloutController, type RolloutRecord, type RolloutSettings } from '../../../services/rollout/index.js';
+import { createRolloutController, getRollout, rolloutIdOf, type RolloutController, type RolloutRecord, type RolloutSettings, type WebhookSender } from '../../../services/rollout/index.js';
 import { insertLabels, insertPredictions, type PredictionRow } from '../../support/drift-data.js';
 import { tempDir, uniqueName, waitFor } from '../../support/index.js';
 
@@ -49,9 +49,9 @@ export async function seedVersion(registry: Registry, model: string, runId: stri
 export const INTERVAL_MS = 60_000;
 
 /** A controller on the runtime's engines with short steps and small sample minimums; the tests tick it. */
-export function testController(runtime: Runtime, registry: Registry, clock: Clock, overrides: Partial<RolloutSettings> = {}): RolloutController {
+export function testController(runtime: Runtime, registry: Registry, clock: Clock, overrides: Partial<RolloutSettings> = {}, webhooks?: WebhookSender): RolloutController {
   return createRolloutController({
-    bus: runtime.bus, clickhouse: runtime.clickhouse, codec: runtime.codec, logger: silentLogger(), metrics: createMetricsRegistry({ processMetrics: false }), registry, clock,
+    bus: runtime.bus, clickhouse: runtime.clickhouse, codec: runtime.codec, logger: silentLogger(), metrics: createMetricsRegistry({ processMetrics: false }), registry, clock, webhooks,
     settings: {
       topicPrefix: runtime.config.topicPrefix,
       groupId: uniqueName('rollout'),
