@@ -74,6 +74,7 @@ export function createActivities(deps: ActivityDeps): Activities {
       await saveRollout(ch, next);
       weight.set({ model: next.model }, next.weight);
       if (event) await emit(next, event);
+      else log.info({ model: next.model, run_id: next.runId, rollout_id: next.rolloutId, step: next.step, state: next.state, reason: next.reason }, 'rollout step held');
       return next;
     },
     async moveChampion(r, actor, reason) {
