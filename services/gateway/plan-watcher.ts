@@ -22,6 +22,7 @@ export interface PlanWatcher {
 }
 
 const CONTROL_TOPICS = ['registry-events', 'rollout-events'] as const;
+const CONSUMER_SESSION_TIMEOUT_MS = 6000;
 
 /**
  * Tells the gateway when to re-read its plan: on every registry-events and
@@ -66,6 +67,8 @@ export function createPlanWatcher(deps: PlanWatcherDeps): PlanWatcher {
         groupId: `${deps.groupId}.${hostname()}.${process.pid}`,
         topics: [...topics.keys()],
         fromBeginning: true,
+        // Nothing is committed and each process has its own group: a short session only makes rebalances (a control topic appearing) quick.
+        sessionTimeoutMs: CONSUMER_SESSION_TIMEOUT_MS,
         onBatch,
         onError: (err) => log.warn({ err: errorMessage(err) }, 'control events consumer error'),
       });
