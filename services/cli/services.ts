@@ -32,6 +32,11 @@ interface ServiceDefinition<S extends RunnableService> {
   routes?(app: FastifyInstance, context: RouteContext, service: () => S | undefined): Promise<void>;
 }
 
+/** What most services take from the runtime: the bus, ClickHouse, the codec, the logger and the metrics registry. */
+function engines(runtime: Runtime): Pick<Runtime, 'bus' | 'clickhouse' | 'codec' | 'logger' | 'metrics'> {
+  return { bus: runtime.bus, clickhouse: runtime.clickhouse, codec: runtime.codec, logger: runtime.logger, metrics: runtime.metrics };
+}
+
 const ingest: ServiceDefinition<IngestService> = {
   build(runtime, env, onFatal) {
     const c = loadConfig(ingestOptions, env);
@@ -86,11 +91,7 @@ const drift: ServiceDefinition<DriftMonitor> = {
         })
       : undefined;
     return createDriftMonitor({
-      bus: runtime.bus,
-      clickhouse: runtime.clickhouse,
-      codec: runtime.codec,
-      logger: runtime.logger,
-      metrics: runtime.metrics,
+      ...engines(runtime),
       alerts,
       settings: {
         topicPrefix: runtime.config.topicPrefix,
@@ -129,11 +130,7 @@ const trainer: ServiceDefinition<TrainerService> = {
       throw new ConfigError('TRAINER_SPEC', (err as Error).message);
     }
     return createTrainerService({
-      bus: runtime.bus,
-      clickhouse: runtime.clickhouse,
-      codec: runtime.codec,
-      logger: runtime.logger,
-      metrics: runtime.metrics,
+      ...engines(runtime),
       settings: {
         topicPrefix: runtime.config.topicPrefix,
         groupId: c.trainerGroupId,
@@ -156,11 +153,7 @@ const evaluator: ServiceDefinition<EvaluatorService> = {
   build(runtime, env) {
     const c = loadConfig(evaluatorOptions, env);
     return createEvaluatorService({
-      bus: runtime.bus,
-      clickhouse: runtime.clickhouse,
-      codec: runtime.codec,
-      logger: runtime.logger,
-      metrics: runtime.metrics,
+      ...engines(runtime),
       settings: {
         topicPrefix: runtime.config.topicPrefix,
         groupId: c.evalGroupId,
@@ -181,11 +174,7 @@ const registry: ServiceDefinition<RegistryService> = {
   build(runtime, env) {
     const c = loadConfig(registryOptions, env);
     return createRegistryService({
-      bus: runtime.bus,
-      clickhouse: runtime.clickhouse,
-      codec: runtime.codec,
-      logger: runtime.logger,
-      metrics: runtime.metrics,
+      ...engines(runtime),
       settings: { topicPrefix: runtime.config.topicPrefix, groupId: c.registryGroupId, artifactsDir: c.registryArtifactsDir, approval: c.registryApproval },
     });
   },
@@ -196,11 +185,7 @@ const gateway: ServiceDefinition<GatewayService> = {
   build(runtime, env) {
     const c = loadConfig(gatewayOptions, env);
     return createGatewayService({
-      bus: runtime.bus,
-      clickhouse: runtime.clickhouse,
-      codec: runtime.codec,
-      logger: runtime.logger,
-      metrics: runtime.metrics,
+      ...engines(runtime),
       settings: {
         topicPrefix: runtime.config.topicPrefix,
         groupId: c.gatewayGroupId,

@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { inject } from 'vitest';
 
 /** Bootstrap servers of the run's shared embedded Kafka (see global-setup.ts). */
@@ -12,6 +13,15 @@ export function kafkaBrokers(): string[] {
 /** A name no other test uses: topics, groups, databases. Identifier-safe. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** A TCP port free on loopback right now, for a child process's HTTP server. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export async function tempDir(prefix = 'driftloop-test-'): Promise<string> {

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,18 +13,10 @@ import {
   type EventBus,
   type OutgoingMessage,
 } from '../../../services/common/index.js';
-import { kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
+import { freePort, kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
 import { featureEvent } from '../../support/runtime.js';
 
 const MAIN = fileURLToPath(new URL('../../../services/cli/main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('ingest process killed with SIGKILL mid-stream', () => {
   const children: ChildProcess[] = [];

@@ -1,22 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { topicName } from '../../../schemas/index.js';
 import { createEventBus, createEventCodec, createRegistryClient, silentLogger, type EventBus, type OutgoingMessage } from '../../../services/common/index.js';
 import type { RunRecord, TrialRecord } from '../../../services/trainer/index.js';
 import { normal, prng } from '../../support/drift-data.js';
-import { kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
+import { freePort, kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
 
 const MAIN = fileURLToPath(new URL('../../../services/cli/main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('trainer process killed with SIGKILL mid-search', () => {
   const children: ChildProcess[] = [];
