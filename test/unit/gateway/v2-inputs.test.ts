@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { parseV2Inputs } from '../../../services/gateway/v2-inputs.js';
+
+const kinds = new Map<string, 'numeric' | 'categorical'>([['price', 'numeric'], ['day', 'categorical']]);
+const parse = (inputs: unknown, max = 10) => {
+  let n = 0;
+  return parseV2Inputs(inputs, max, { kinds, newEventId: () => `gen-${++n}` });
+};
+const reason = (inputs: unknown): string => {
+  try {
+    parse(inputs);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('parsed');
+};
+
+describe('v2 inputs', () => {
+  it('reads one tensor per feature, with id inputs, [n, 1] shapes, nulls as missing and integers for a categorical feature', () => {
+    expect(parse([
+      { name: 'price', shape: [2, 1], datatype: 'FP32', data: [[0.5], [null]] },
+      { name: 'day', shape: [2], datatype: 'INT64', data: [3, 4] },
+      { name: 'region', shape: [2], datatype: 'BYTES', data: ['NSW', 'VIC'] },
+      { name: 'entity_id', shape: [2], datatype: 'BYTES', data: ['u1', null] },
+    ])).toEqual([
+      { eventId: 'gen-1', entityId: 'u1', features: { numeric: { price: 0.5 }, categorical: { day: '3', region: 'NSW' } } },
+      { eventId: 'gen-2', entityId: null, features: { numeric: {}, categorical: { day: '4', region: 'VIC' } } },
+    ]);
+  });
+
+  it('reads one BYTES input of instances, as objects or JSON text', () => {
+    expect(parse([{ name: 'instances', shape: [2], datatype: 'BYTES', data: ['{"event_id":"a","price":1}', { numeric: { price: 2 } }] }])).toEqual([
+      { eventId: 'a', entityId: null, features: { numeric: { price: 1 }, categorical: {} } },
+      { eventId: 'gen-1', entityId: null, features: { numeric: { price: 2 }, categorical: {} } },
+    ]);
+  });
+
+  it('names the input, row and reason of every refusal', () => {
+    expect(reason([])).toMatch(/^\/inputs: must be a non-empty array/);
+    expect(reason([{ name: 'price', shape: [1, 2], datatype: 'FP64', data: [1, 2] }])).toMatch(/^\/inputs\/0\/shape: must be \[n\] or \[n, 1\]/);
+    expect(reason([{ name: 'price', shape: [1], datatype: 'BOOL', data: [true] }])).toMatch(/^\/inputs\/0\/datatype: "BOOL" is not allowed/);
+    expect(reason([{ name: 'price', shape: [1], datatype: 'FP64', data: ['1'] }])).toBe('/inputs/0/data/0: must be a finite number for datatype FP64 (got "1")');
+    expect(reason([{ name: 'price', shape: [1], datatype: 'BYTES', data: ['1'] }])).toBe('/inputs/0/data/0: feature price is numeric for this model: must be a finite number (got "1")');
+    expect(reason([{ name: 'day', shape: [1], datatype: 'BYTES', data: [1] }])).toBe('/inputs/0/data/0: must be a string for datatype BYTES (got 1)');
+    expect(reason([{ name: 'a', shape: [1], datatype: 'FP64', data: [1] }, { name: 'a', shape: [1], datatype: 'FP64', data: [1] }])).toBe('/inputs/1/name: input "a" is given twice');
+    expect(reason([{ name: 'a', shape: [11], datatype: 'FP64', data: Array(11).fill(1) }])).toMatch(/holds 11 instances \(at most 10/);
+    expect(reason([{ name: 'instances', shape: [1], datatype: 'FP64', data: [1] }])).toMatch(/input "instances" must be BYTES/);
+    expect(reason([{ name: 'instances', shape: [1], datatype: 'BYTES', data: ['{}'] }, { name: 'price', shape: [1], datatype: 'FP64', data: [1] }])).toMatch(/cannot be combined with feature inputs/);
+    expect(reason([{ name: 'event_id', shape: [1], datatype: 'BYTES', data: ['x'.repeat(129)] }])).toMatch(/\/inputs\/0\/data\/0: must be a string of 1 to 128 characters/);
+  });
+});
