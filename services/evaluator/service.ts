@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { topicName } from '../../schemas/index.js';
-import { ConflictError, DecodeError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
+import { ConflictError, ValidationError, consumeEvents, counter, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
 import { getAlias, getVersion } from '../registry/index.js';
 import { validateArtifact, type ModelArtifact } from '../trainer/builtin/index.js';
 import { getRun, type SnapshotWindow } from '../trainer/index.js';
@@ -121,34 +121,19 @@ export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
     return record;
   }
 
-  async function onBatch(messages: IncomingMessage[]): Promise<void> {
-    const last = new Map<number, number>();
-    for (const msg of messages) {
-      if (msg.value) {
-        try {
-          const result = (await deps.codec.decode('training-results', msg.value)) as unknown as TrainingResult;
-          if (result.state === 'done') await evaluate(result);
-        } catch (err) {
-          // A result no schema reads, or one that cannot be evaluated (no artifact, unreadable model), is said and skipped; ClickHouse or Kafka trouble re-reads the batch.
-          if (!(err instanceof DecodeError || err instanceof ValidationError || err instanceof ConflictError || err instanceof SyntaxError)) throw err;
-          decisions.inc({ decision: 'unevaluable' });
-          log.warn({ partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'training result not evaluated');
-        }
-      }
-      last.set(msg.partition, msg.offset);
-    }
-    await consumer?.commit([...last].map(([partition, offset]) => ({ topic: topicName(settings.topicPrefix, 'training-results'), partition, offset: offset + 1 })));
-  }
-
   return {
     evaluate,
     async start() {
       await deps.codec.register(['evaluations']);
-      consumer = await deps.bus.consumer({
-        groupId: settings.groupId,
-        topics: [topicName(settings.topicPrefix, 'training-results')],
-        onBatch,
-        onError: (err) => log.warn({ err: errorMessage(err) }, 'training-results consumer error'),
+      consumer = await consumeEvents({
+        bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, topic: 'training-results', groupId: settings.groupId, logger: log,
+        handle: async (event) => {
+          const result = event as unknown as TrainingResult;
+          if (result.state === 'done') await evaluate(result);
+        },
+        // A run that cannot be evaluated (no artifact, an unreadable or tampered model) never will be: said and skipped.
+        skip: (err) => err instanceof ConflictError || err instanceof SyntaxError,
+        onSkipped: () => decisions.inc({ decision: 'unevaluable' }),
       });
     },
     async stop() {

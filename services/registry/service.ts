@@ -1,5 +1,4 @@
-import { topicName } from '../../schemas/index.js';
-import { ConflictError, DecodeError, NotFoundError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry as MetricsRegistry } from '../common/index.js';
+import { ConflictError, NotFoundError, consumeEvents, counter, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type Logger, type Registry as MetricsRegistry } from '../common/index.js';
 import { getEvaluation } from '../evaluator/index.js';
 import { getRun, listArtifacts } from '../trainer/index.js';
 import { createRegistry, type Registry } from './registry.js';
@@ -62,33 +61,16 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     registrations.inc({ outcome: 'registered' });
   }
 
-  async function onBatch(messages: IncomingMessage[]): Promise<void> {
-    const last = new Map<number, number>();
-    for (const msg of messages) {
-      if (msg.value) {
-        try {
-          await onEvaluation(await deps.codec.decode('evaluations', msg.value));
-        } catch (err) {
-          // An evaluation that cannot be registered (artifact gone or changed) is said and skipped; ClickHouse or Kafka trouble re-reads the batch.
-          if (!(err instanceof DecodeError || err instanceof ValidationError || err instanceof ConflictError || err instanceof NotFoundError)) throw err;
-          registrations.inc({ outcome: 'failed' });
-          log.warn({ partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'evaluation not registered');
-        }
-      }
-      last.set(msg.partition, msg.offset);
-    }
-    await consumer?.commit([...last].map(([partition, offset]) => ({ topic: topicName(settings.topicPrefix, 'evaluations'), partition, offset: offset + 1 })));
-  }
-
   return {
     ...registry,
     async start() {
       await deps.codec.register(['registry-events']);
-      consumer = await deps.bus.consumer({
-        groupId: settings.groupId,
-        topics: [topicName(settings.topicPrefix, 'evaluations')],
-        onBatch,
-        onError: (err) => log.warn({ err: errorMessage(err) }, 'evaluations consumer error'),
+      consumer = await consumeEvents({
+        bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, topic: 'evaluations', groupId: settings.groupId, logger: log,
+        handle: onEvaluation,
+        // An evaluation that cannot be registered (artifact gone or changed, evaluation missing) never will be: said and skipped.
+        skip: (err) => err instanceof ConflictError || err instanceof NotFoundError,
+        onSkipped: () => registrations.inc({ outcome: 'failed' }),
       });
     },
     async stop() {

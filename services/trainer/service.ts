@@ -1,5 +1,4 @@
-import { topicName } from '../../schemas/index.js';
-import { ConflictError, DecodeError, NotFoundError, ShutdownError, ValidationError, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
+import { ConflictError, NotFoundError, ShutdownError, consumeEvents, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
 import { captureEnvironment, codeVersion } from './environment.js';
 import { SlotPool, discoverSlots } from './executor/index.js';
 import { reproduceRun, type ReproduceReport } from './reproduce.js';
@@ -142,24 +141,6 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
     enqueue(run, spec);
   }
 
-  async function onBatch(messages: IncomingMessage[]): Promise<void> {
-    const last = new Map<number, number>();
-    for (const msg of messages) {
-      if (msg.value) {
-        try {
-          await onRequest(await deps.codec.decode('retrain-requests', msg.value));
-        } catch (err) {
-          // A request no schema reads is skipped (and said so); anything else (ClickHouse, Kafka) re-reads the batch.
-          if (!(err instanceof DecodeError || err instanceof ValidationError)) throw err;
-          requests.inc({ outcome: 'unreadable' });
-          log.warn({ partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'unreadable retrain request skipped');
-        }
-      }
-      last.set(msg.partition, msg.offset);
-    }
-    await consumer?.commit([...last].map(([partition, offset]) => ({ topic: topicName(settings.topicPrefix, 'retrain-requests'), partition, offset: offset + 1 })));
-  }
-
   return {
     async start() {
       abort = new AbortController();
@@ -175,11 +156,11 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
         log.info({ model: run.model, run_id: run.runId, state: run.state }, 'resuming open run');
         enqueue(run, specOf(run));
       }
-      consumer = await deps.bus.consumer({
-        groupId: settings.groupId,
-        topics: [topicName(settings.topicPrefix, 'retrain-requests')],
-        onBatch,
-        onError: (err) => log.warn({ err: errorMessage(err) }, 'retrain-requests consumer error'),
+      // A request no schema reads is skipped (and said so); anything else (ClickHouse, Kafka) re-reads the batch.
+      consumer = await consumeEvents({
+        bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, topic: 'retrain-requests', groupId: settings.groupId, logger: log,
+        handle: onRequest,
+        onSkipped: () => requests.inc({ outcome: 'unreadable' }),
       });
     },
     async stop() {

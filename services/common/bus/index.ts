@@ -15,3 +15,5 @@ export { startEmbeddedKafka } from './embedded-kafka.js';
 export type { EmbeddedKafka } from './embedded-kafka.js';
 export { createEventBus } from './create-bus.js';
 export type { CreateEventBusOptions } from './create-bus.js';
+export { consumeEvents } from './event-consumer.js';
+export type { EventConsumerOptions } from './event-consumer.js';
