@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, loadConfig, type ClickHouse, type Logger, type Registry } from '../common/index.js';
+import { ConfigError, loadConfig, systemClock, type ClickHouse, type Logger, type Registry } from '../common/index.js';
 import { createIngestService, ingestOptions, registerIngestRoutes, type IngestService } from '../ingest/index.js';
 import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, driftOptions, mergePolicy, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
 import { createTrainerService, DEFAULT_SPEC, findTorchPython, parseTrainerCommands, registerTrainerRoutes, resolveSpec, trainerOptions, type TrainerService, type TrainingSpec } from '../trainer/index.js';
 import { createEvaluatorService, evaluatorOptions, registerEvaluatorRoutes, type EvaluatorService } from '../evaluator/index.js';
-import { createRegistryService, registerRegistryRoutes, registryOptions, type RegistryService } from '../registry/index.js';
+import { createRegistry, createRegistryService, registerRegistryRoutes, registryOptions, type RegistryService } from '../registry/index.js';
+import { createRolloutController, createWebhookSender, registerRolloutRoutes, rolloutOptions, rolloutSettingsFromConfig, type RolloutController } from '../rollout/index.js';
 import { createGatewayService, gatewayOptions, registerGatewayRoutes, type GatewayService } from '../gateway/index.js';
 import type { CommonConfig, Runtime } from './runtime.js';
 
@@ -201,8 +202,25 @@ const gateway: ServiceDefinition<GatewayService> = {
   routes: (app, _context, service) => registerGatewayRoutes(app, { gateway: service }),
 };
 
+const rollout: ServiceDefinition<RolloutController> = {
+  build(runtime, env) {
+    const c = loadConfig(rolloutOptions, env);
+    const r = loadConfig(registryOptions, env);
+    // Alias moves and gate tags go through the registry's own operations: recorded, and published on registry-events.
+    const registry = createRegistry({
+      clickhouse: runtime.clickhouse, bus: runtime.bus, codec: runtime.codec, topicPrefix: runtime.config.topicPrefix, clock: systemClock,
+      logger: runtime.logger, artifactsDir: r.registryArtifactsDir, approval: r.registryApproval,
+    });
+    const webhooks = c.rolloutWebhooks.length
+      ? createWebhookSender({ urls: c.rolloutWebhooks, hmacSecret: c.rolloutWebhookSecret, logger: runtime.logger, registry: runtime.metrics })
+      : undefined;
+    return createRolloutController({ ...engines(runtime), registry, webhooks, settings: rolloutSettingsFromConfig(c, runtime.config.topicPrefix) });
+  },
+  routes: (app, { config }, service) => registerRolloutRoutes(app, { rollout: service, adminToken: config.adminToken }),
+};
+
 /** Every service `driftloop up` / `run` can start, in start order. */
-export const SERVICES = { ingest, drift, trainer, evaluator, registry, gateway } satisfies Record<string, ServiceDefinition<RunnableService>>;
+export const SERVICES = { ingest, drift, trainer, evaluator, registry, rollout, gateway } satisfies Record<string, ServiceDefinition<RunnableService>>;
 export type ServiceName = keyof typeof SERVICES;
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 

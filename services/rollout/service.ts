@@ -1,5 +1,4 @@
-import { topicName } from '../../schemas/index.js';
-import { ConflictError, DecodeError, NotFoundError, ValidationError, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type IncomingMessage, type Logger, type Registry } from '../common/index.js';
+import { ConflictError, NotFoundError, consumeEvents, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
 import { getAlias, getVersion } from '../registry/index.js';
 import { CHAMPION, PREVIOUS_CHAMPION, createActivities, type RolloutRegistry } from './activities.js';
 import { createAnalyser } from './analyse.js';
@@ -144,27 +143,7 @@ export function createRolloutController(deps: RolloutDeps): RolloutController {
     else if (action === 'rejected' || action === 'archived') await onWithdrawn(model, version, action, String(event.actor ?? ''), String(event.reason ?? ''));
   }
 
-  const topic = topicName(settings.topicPrefix, 'registry-events');
   let consumer: Consumer | null = null;
-  async function onBatch(messages: IncomingMessage[]): Promise<void> {
-    const last = new Map<number, number>();
-    for (const msg of messages) {
-      if (msg.value) {
-        let event: Record<string, unknown> | null = null;
-        try {
-          event = await deps.codec.decode('registry-events', msg.value);
-        } catch (err) {
-          // The registry owns that topic and its dead letters; an event no schema reads changes no rollout.
-          if (!(err instanceof DecodeError || err instanceof ValidationError)) throw err;
-          log.warn({ partition: msg.partition, offset: msg.offset, err: errorMessage(err) }, 'unreadable registry event skipped');
-        }
-        // Anything else (ClickHouse, Kafka) rejects the batch, which is read again: every step is idempotent.
-        if (event) await serial(() => onRegistryEvent(event));
-      }
-      last.set(msg.partition, msg.offset);
-    }
-    await consumer?.commit([...last].map(([partition, offset]) => ({ topic, partition, offset: offset + 1 })));
-  }
 
   async function tickOnce(): Promise<void> {
     for (const listed of await listRollouts(ch, { activeOnly: true })) {
@@ -200,7 +179,11 @@ export function createRolloutController(deps: RolloutDeps): RolloutController {
       await deps.codec.register(['rollout-events']);
       const active = await listRollouts(ch, { activeOnly: true });
       for (const r of active) log.info({ model: r.model, run_id: r.runId, rollout_id: r.rolloutId, state: r.state, step: r.step, step_started_at: r.stepStartedAt }, 'resuming rollout');
-      consumer = await deps.bus.consumer({ groupId: settings.groupId, topics: [topic], onBatch, onError: (err) => log.warn({ err: errorMessage(err) }, 'registry-events consumer error') });
+      // An event no schema reads changes no rollout (the registry owns that topic); anything else (ClickHouse, Kafka) re-reads the batch: every step is idempotent.
+      consumer = await consumeEvents({
+        bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, topic: 'registry-events', groupId: settings.groupId, logger: log,
+        handle: (event) => serial(() => onRegistryEvent(event)),
+      });
       loop();
     },
     async stop() {

@@ -5,6 +5,7 @@ import { trainerOptions } from '../../trainer/index.js';
 import { gatewayOptions } from '../../gateway/index.js';
 import { evaluatorOptions } from '../../evaluator/index.js';
 import { registryOptions } from '../../registry/index.js';
+import { rolloutOptions } from '../../rollout/index.js';
 
 export const OPTION_GROUPS: Record<string, Record<string, Option<unknown>>> = {
   common: commonOptions,
@@ -13,6 +14,7 @@ export const OPTION_GROUPS: Record<string, Record<string, Option<unknown>>> = {
   trainer: trainerOptions,
   evaluator: evaluatorOptions,
   registry: registryOptions,
+  rollout: rolloutOptions,
   gateway: gatewayOptions,
 };
 
