@@ -15,6 +15,7 @@ import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
 import type { ApiOptions } from './commands/api.js';
 import { decideVersionCommand, listModelsCommand, showModelCommand } from './commands/models.js';
+import { rolloutOperationCommand, showRolloutCommand } from './commands/rollout.js';
 import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand } from './commands/runs.js';
 
 /** A command line that does not parse: usage goes with the message, exit code 2. */
@@ -36,8 +37,13 @@ const USAGE = `usage: driftloop <command>
   models show <model>     versions with status, aliases, lineage, metrics
   approve <model> <version> --reason R [--actor A]   approve a pending version
   reject <model> <version> --reason R [--actor A]    reject a version
+  rollout <model>         the model's rollout: state, step, weight, last checks
+  promote <model>         promote the candidate now (skips the remaining steps)
+  rollback <model> --reason R   roll the candidate back (or, with none, undo the last promotion)
+  pause <model>, resume <model>  hold or continue a rollout
+  rollout approve <model> pass a rollout's manual gate
 
-  runs, reproduce, models, approve and reject talk to a running driftloop: --url (default $DRIFTLOOP_URL
+  Every command but up, run, demo and config talks to a running driftloop: --url (default $DRIFTLOOP_URL
   or http://127.0.0.1:8080), --json for machine-readable output.
 `;
 
@@ -99,6 +105,21 @@ async function main(argv: string[]): Promise<void> {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...API_FLAGS, reason: { type: 'string' }, actor: { type: 'string' } } });
       if (positionals.length !== 2 || !values.reason) throw new UsageError(`${command} takes <model> <version> --reason "why"`);
       return decideVersionCommand(apiOptions(values), command, positionals[0]!, positionals[1]!, values.reason, values.actor ?? process.env.USER ?? 'cli');
+    }
+    case 'rollout': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...API_FLAGS, reason: { type: 'string' }, actor: { type: 'string' } } });
+      if (positionals.length === 1) return showRolloutCommand(apiOptions(values), positionals[0]!);
+      if (positionals.length === 2 && positionals[0] === 'approve') return rolloutOperationCommand(apiOptions(values), 'approve', positionals[1]!, { reason: values.reason, actor: values.actor ?? process.env.USER ?? 'cli' });
+      throw new UsageError('rollout takes <model>, or approve <model>');
+    }
+    case 'promote':
+    case 'rollback':
+    case 'pause':
+    case 'resume': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...API_FLAGS, reason: { type: 'string' }, actor: { type: 'string' } } });
+      if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one model`);
+      if (command === 'rollback' && !values.reason) throw new UsageError('rollback needs --reason "why"');
+      return rolloutOperationCommand(apiOptions(values), command, positionals[0]!, { ...(values.reason ? { reason: values.reason } : {}), actor: values.actor ?? process.env.USER ?? 'cli' });
     }
     case undefined:
     case 'help':
