@@ -1,11 +1,13 @@
 import { topicName } from '../../schemas/index.js';
-import { errorMessage, retry, type EventBus, type EventCodec, type Logger, type OutgoingMessage } from '../common/index.js';
+import { errorMessage, retry, type EventBus, type Logger, type OutgoingMessage } from '../common/index.js';
+import type { EncodeEvent } from './event-encoder.js';
 
 export type EmittedTopic = 'features' | 'predictions';
 
 export interface EmitterDeps {
   bus: EventBus;
-  codec: EventCodec;
+  /** Confluent Avro of the contract's schema (event-encoder.ts); throws for an event the schema refuses. */
+  encode: EncodeEvent;
   topicPrefix: string;
   logger: Logger;
   /** Events held at most; more are dropped. */
@@ -38,7 +40,8 @@ interface Pending {
  * Feature and prediction events, produced to Kafka in the background: a
  * bounded buffer filled by requests and drained in batches (Confluent Avro
  * through the event codec), so a slow or absent broker costs dropped events,
- * counted, and never a slower or failed response.
+ * counted, and never a slower or failed response. Encoding happens here, in
+ * the batch, not in the request.
  */
 export function createEmitter(deps: EmitterDeps): Emitter {
   const { capacity, batchWaitMs, maxBatch = 2000 } = deps;
@@ -49,12 +52,14 @@ export function createEmitter(deps: EmitterDeps): Emitter {
   let lastError = '';
 
   async function send(topic: EmittedTopic, events: Pending[]): Promise<void> {
-    const encoded = await Promise.allSettled(events.map((e) => deps.codec.encode(topic, e.event)));
     const messages: OutgoingMessage[] = [];
-    encoded.forEach((r, i) => {
-      if (r.status === 'fulfilled') messages.push({ key: events[i]!.key, value: r.value });
-      else if (errorMessage(r.reason) !== lastError) log.warn({ topic, err: (lastError = errorMessage(r.reason)) }, 'event could not be encoded: dropped');
-    });
+    for (const e of events) {
+      try {
+        messages.push({ key: e.key, value: deps.encode(topic, e.event) });
+      } catch (err) {
+        if (errorMessage(err) !== lastError) log.warn({ topic, err: (lastError = errorMessage(err)) }, 'event could not be encoded: dropped');
+      }
+    }
     if (messages.length < events.length) deps.onDropped?.(topic, events.length - messages.length, 'invalid');
     if (messages.length === 0) return;
     try {

@@ -1,6 +1,7 @@
 import { ShutdownError, errorMessage, systemClock, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
 import type { Deployment } from './deployment.js';
 import { createEmitter, type Emitter } from './emitter.js';
+import { createEventEncoder, type EncodeEvent } from './event-encoder.js';
 import { loadVersion } from './load-version.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { readModelPlans } from './plan-store.js';
@@ -75,9 +76,12 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     },
     onLoadFailed: (model) => metrics.loadFailures.inc({ model }),
   });
+  let encode: EncodeEvent = () => {
+    throw new Error('the gateway has not started');
+  };
   const emitter: Emitter = createEmitter({
     bus: deps.bus,
-    codec: deps.codec,
+    encode: (topic, event) => encode(topic, event),
     topicPrefix: settings.topicPrefix,
     logger: log,
     capacity: settings.emitBufferCapacity,
@@ -110,7 +114,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     metrics,
     async start() {
       stopped = false;
-      await deps.codec.register(['features', 'predictions']);
+      encode = await createEventEncoder(deps.codec);
       watcher = createPlanWatcher({ bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, groupId: settings.groupId, pollIntervalMs: settings.planRefreshMs, logger: log, refresh });
       // Listening first, so a change made while the plan is read is heard.
       await watcher.start();

@@ -2,11 +2,12 @@
  * `npm run bench`: figures, each next to a baseline measured in the same run
  * (absolute numbers vary with the machine; ratios travel).
  *
- *   npm run bench                          every bench: ingest, drift, trainer, torch, search
- *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`)
+ *   npm run bench                          every bench: ingest, drift, trainer, torch, search, gateway
+ *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`, `gateway`)
  *   npm run bench -- --events 200000       smaller ingest run
  *   npm run bench -- drift --drift-max-rows 1000000
  *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
+ *   npm run bench -- gateway --gateway-rate 2000 --gateway-seconds 5 --gateway-rounds 3
  */
 import { parseArgs } from 'node:util';
 import { startEmbeddedKafka } from '../../services/common/index.js';
@@ -16,8 +17,9 @@ import { runBuiltinBench } from './trainer/builtin.js';
 import { runTorchBench } from './trainer/torch.js';
 import { runSearchBench, searchBenchRows } from './hpo/bench.js';
 import { runTabularSearchBench } from './hpo/tabular.js';
+import { runGatewayBenchInChild } from './gateway/bench.js';
 
-const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search'] as const;
+const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search', 'gateway'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values, positionals } = parseArgs({
@@ -29,6 +31,9 @@ const { values, positionals } = parseArgs({
     'drift-reference-rows': { type: 'string', default: process.env.BENCH_DRIFT_REFERENCE_ROWS ?? '200000' },
     'drift-baseline-max-rows': { type: 'string', default: process.env.BENCH_DRIFT_BASELINE_MAX_ROWS ?? '1000000' },
     'drift-as-written-max-rows': { type: 'string', default: process.env.BENCH_DRIFT_AS_WRITTEN_MAX_ROWS ?? '1000000' },
+    'gateway-rate': { type: 'string', default: '2000' },
+    'gateway-seconds': { type: 'string', default: '5' },
+    'gateway-rounds': { type: 'string', default: '3' },
   },
 });
 for (const name of positionals) {
@@ -121,6 +126,7 @@ async function main(): Promise<void> {
   if (selected.includes('trainer')) await runBuiltinBench({ epochs: 5, log: console.log });
   if (selected.includes('torch')) await runTorchBench({ epochs: 5, log: console.log });
   if (selected.includes('search')) await search();
+  if (selected.includes('gateway')) await runGatewayBenchInChild({ rate: Number(values['gateway-rate']), seconds: Number(values['gateway-seconds']), rounds: Number(values['gateway-rounds']) });
 }
 
 main().catch((err: unknown) => {

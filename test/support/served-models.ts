@@ -27,12 +27,12 @@ export function syntheticRows(n: number, seed: number): TabularRows {
 }
 
 /** A builtin model trained on `syntheticRows` (a few epochs: fast, deterministic for a seed). */
-export async function trainTinyModel(seed: number, options: { algorithm?: 'logistic' | 'mlp'; rows?: number } = {}): Promise<ModelArtifact> {
+export async function trainTinyModel(seed: number, options: { algorithm?: 'logistic' | 'mlp'; rows?: number; hidden?: number[] } = {}): Promise<ModelArtifact> {
   const rows = syntheticRows(options.rows ?? 600, seed);
   const cut = Math.floor(rows.length * 0.8);
   const { artifact } = await trainBuiltin({
     algorithm: options.algorithm ?? 'mlp',
-    params: options.algorithm === 'logistic' ? { epochs: 5 } : { epochs: 5, hidden: [8] },
+    params: options.algorithm === 'logistic' ? { epochs: 5 } : { epochs: 5, hidden: options.hidden ?? [8] },
     seed,
     train: rows.slice(0, cut),
     validation: rows.slice(cut),
@@ -57,19 +57,26 @@ export async function writeArtifact(dir: string, artifact: ModelArtifact, name =
  * small synthetic CSV in `dir`: model.json (with the preprocessing) and
  * model.onnx. Undefined when `python` cannot import torch.
  */
-export async function trainTorchModel(dir: string, python = '/usr/bin/python3', seed = 7): Promise<{ json: string; onnx: string; sha256: string } | undefined> {
+export async function trainTorchModel(
+  dir: string,
+  python = '/usr/bin/python3',
+  options: { seed?: number; rows?: number; hidden?: number[]; epochs?: number } = {},
+): Promise<{ json: string; onnx: string; sha256: string } | undefined> {
+  const { seed = 7, rows: count = 600, hidden = [8], epochs = 3 } = options;
   try {
     await run(python, ['-c', 'import torch']);
   } catch {
     return undefined;
   }
-  const rows = syntheticRows(600, seed);
-  const parts = { train: rows.slice(0, 400), validation: rows.slice(400, 500), test: rows.slice(500) };
+  const rows = syntheticRows(count, seed);
+  const a = Math.floor(count * 0.7);
+  const b = Math.floor(count * 0.85);
+  const parts = { train: rows.slice(0, a), validation: rows.slice(a, b), test: rows.slice(b) };
   for (const [name, part] of Object.entries(parts)) await writeTabularCsv(join(dir, `${name}.csv`), { eventIds: part.map((_, i) => `${name}-${i}`), rows: part });
   const spec = {
     protocol: 'driftloop.trainer/1', run_id: 'gateway-test', trial: 0, attempt: 1, model: 'onnx-test',
     data: { format: 'csv', train: join(dir, 'train.csv'), validation: join(dir, 'validation.csv'), test: join(dir, 'test.csv') },
-    params: { epochs: 3, hidden: [8], lr: 0.01, batchSize: 32 }, seed, metric: 'val_loss', device: 'cpu', output_dir: dir,
+    params: { epochs, hidden, lr: 0.01, batchSize: 32 }, seed, metric: 'val_loss', device: 'cpu', output_dir: dir,
   };
   await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
   await run(python, [TORCH_MLP, join(dir, 'spec.json')], { timeout: 120_000 });

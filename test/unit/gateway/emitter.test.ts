@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger, type EventBus, type EventCodec, type OutgoingMessage } from '../../../services/common/index.js';
+import { silentLogger, type EventBus, type OutgoingMessage } from '../../../services/common/index.js';
 import { createEmitter } from '../../../services/gateway/emitter.js';
 
 /** A producer that records what it was sent and can be held or made to fail: the emitter's logic only, no Kafka. */
@@ -19,12 +19,12 @@ function recordingBus(options: { fail?: boolean } = {}) {
   return { bus, sent, holdUntil: (p: Promise<void>) => (hold = p) };
 }
 
-const codec = { encode: async (_topic: string, e: object) => Buffer.from(JSON.stringify(e)) } as unknown as EventCodec;
+const encode = (_topic: string, e: object): Buffer => Buffer.from(JSON.stringify(e));
 
 describe('event emitter', () => {
   it('batches events per topic after the batch wait and keys them', async () => {
     const { bus, sent } = recordingBus();
-    const emitter = createEmitter({ bus, codec, topicPrefix: 'p.', logger: silentLogger(), capacity: 100, batchWaitMs: 5 });
+    const emitter = createEmitter({ bus, encode, topicPrefix: 'p.', logger: silentLogger(), capacity: 100, batchWaitMs: 5 });
     emitter.emit('features', 'e1', { event_id: 'e1' });
     emitter.emit('predictions', 'e1', { event_id: 'e1', variant: 'champion' });
     emitter.emit('features', 'e2', { event_id: 'e2' });
@@ -38,7 +38,7 @@ describe('event emitter', () => {
     let release!: () => void;
     holdUntil(new Promise((r) => (release = r)));
     const drops: [string, number, string][] = [];
-    const emitter = createEmitter({ bus, codec, topicPrefix: '', logger: silentLogger(), capacity: 10, batchWaitMs: 0, maxBatch: 4, onDropped: (t, n, why) => drops.push([t, n, why]) });
+    const emitter = createEmitter({ bus, encode, topicPrefix: '', logger: silentLogger(), capacity: 10, batchWaitMs: 0, maxBatch: 4, onDropped: (t, n, why) => drops.push([t, n, why]) });
     for (let i = 0; i < 4; i++) emitter.emit('features', `a${i}`, {});
     // The first batch of 4 is in flight (held); 10 more fit, the rest are dropped.
     await new Promise((r) => setTimeout(r, 5));
@@ -53,11 +53,26 @@ describe('event emitter', () => {
   it('counts a batch the broker refuses as dropped and goes on', async () => {
     const { bus } = recordingBus({ fail: true });
     const drops: [string, number, string][] = [];
-    const emitter = createEmitter({ bus, codec, topicPrefix: '', logger: silentLogger(), capacity: 10, batchWaitMs: 0, onDropped: (t, n, why) => drops.push([t, n, why]) });
+    const emitter = createEmitter({ bus, encode, topicPrefix: '', logger: silentLogger(), capacity: 10, batchWaitMs: 0, onDropped: (t, n, why) => drops.push([t, n, why]) });
     emitter.emit('predictions', 'x', {});
     emitter.emit('predictions', 'y', {});
     await emitter.flush();
     expect(drops).toEqual([['predictions', 2, 'send_failed']]);
     expect(emitter.pending).toBe(0);
+  });
+
+  it('drops (and counts) an event its schema refuses, sending the rest of the batch', async () => {
+    const { bus, sent } = recordingBus();
+    const drops: [string, number, string][] = [];
+    const strict = (_topic: string, e: object): Buffer => {
+      if (!('event_id' in e)) throw new Error('event_id is required');
+      return Buffer.from(JSON.stringify(e));
+    };
+    const emitter = createEmitter({ bus, encode: strict, topicPrefix: '', logger: silentLogger(), capacity: 10, batchWaitMs: 0, onDropped: (t, n, why) => drops.push([t, n, why]) });
+    emitter.emit('features', 'a', { event_id: 'a' });
+    emitter.emit('features', 'b', {});
+    await emitter.flush();
+    expect(drops).toEqual([['features', 1, 'invalid']]);
+    expect(sent.flatMap((s) => s.messages.map((m) => m.key))).toEqual(['a']);
   });
 });
