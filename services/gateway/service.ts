@@ -130,7 +130,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       table.close();
     },
     checkReady() {
-      if (!table.initialized) throw new ShutdownError('the serving plan has not been read yet');
+      if (!table.initialized) throw new Error('the serving plan has not been read yet');
     },
     lookup(model) {
       if (stopped) throw new ShutdownError('the gateway is stopping');
