@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund && rm -rf node_modules/chdb node_modules/@chdb
 COPY . .
 
-FROM node:20-bookworm-slim
+FROM node:20-bookworm-slim AS runtime
 # TORCH=cpu adds Debian's PyTorch (CPU, ~1 GB) for the reference trainer
 # (trainer: torch-mlp); the trainer service's image sets it. GPU trainers run on
 # GPU nodes with the image of infra/trainers/Dockerfile (README "Trainers on GPU nodes").
@@ -27,3 +27,17 @@ USER node
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "--import", "tsx", "services/cli/main.ts"]
 CMD ["up"]
+
+# The trainer for GPU nodes: PyTorch with CUDA, and Node with the same app.
+#   docker build --target trainer-gpu -t driftloop-trainer-gpu .
+FROM pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime AS trainer-gpu
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
+COPY --from=build /app /app
+WORKDIR /app
+ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=8080 TRAINER_PYTHON=python3
+EXPOSE 8080
+ENTRYPOINT ["node", "--import", "tsx", "services/cli/main.ts"]
+CMD ["run", "trainer"]
+
+# The default image: every service (the last stage is what `docker build .` makes).
+FROM runtime

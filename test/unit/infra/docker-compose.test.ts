@@ -34,7 +34,15 @@ describe('docker-compose.yml', () => {
 
   it('runs each driftloop service from the one image, with a command the CLI knows', () => {
     expect(driftloopServices.map(([name]) => name)).toContain('ingest');
-    for (const [name, service] of driftloopServices) expect(service.command, name).toEqual(['run', name]);
+    for (const [name, service] of driftloopServices) expect(service.command, name).toEqual(['run', name.replace(/-gpu$/, '')]);
+  });
+
+  it('runs every driftloop service, and offers the trainer on NVIDIA GPUs under the gpu profile', () => {
+    expect(driftloopServices.map(([name]) => name).sort()).toEqual(['drift', 'evaluator', 'gateway', 'ingest', 'registry', 'rollout', 'trainer', 'trainer-gpu']);
+    const gpu = compose.services['trainer-gpu'] as ComposeService & { profiles?: string[]; deploy?: { resources?: { reservations?: { devices?: { driver: string; capabilities: string[] }[] } } } };
+    expect(gpu.profiles).toEqual(['gpu']);
+    expect(gpu.deploy?.resources?.reservations?.devices).toEqual([{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }]);
+    expect(gpu.environment?.TRAINER_GPUS).toBe('auto');
   });
 
   it("gives each driftloop service only variables the config schema knows, with values it accepts", () => {
