@@ -16,6 +16,7 @@ import { demo } from './commands/demo.js';
 import type { ApiOptions } from './commands/api.js';
 import { decideVersionCommand, listModelsCommand, showModelCommand } from './commands/models.js';
 import { rolloutOperationCommand, showRolloutCommand } from './commands/rollout.js';
+import { statusCommand } from './commands/status.js';
 import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand } from './commands/runs.js';
 
 /** A command line that does not parse: usage goes with the message, exit code 2. */
@@ -27,6 +28,7 @@ const USAGE = `usage: driftloop <command>
   run <service>           run one service against the configured servers
   demo [--events N]       produce Elec2 events and watch them land in ClickHouse
   config [--markdown]     list configuration options
+  status                  per model: champion, rollout in flight, open runs; ingest lag
   runs [--model M] [--open] [--limit N]   list retraining runs
   runs show <run>         one run: spec, data and code version, trials, artifacts
   runs compare <run> <run>...             best params and metrics side by side
@@ -92,6 +94,10 @@ async function main(argv: string[]): Promise<void> {
       if (positionals.length !== 1) throw new UsageError('reproduce takes exactly one run id');
       process.exitCode = await reproduceCommand(apiOptions(values), positionals[0]!);
       return;
+    }
+    case 'status': {
+      const { values } = parseArgs({ args: rest, options: API_FLAGS });
+      return statusCommand(apiOptions(values));
     }
     case 'models': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: API_FLAGS });

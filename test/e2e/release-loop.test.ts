@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +139,11 @@ describe('release loop: train, evaluate, register, shadow, canary, promote', () 
     const { history: moves } = await get<{ history: { alias: string; version: string; actor: string }[] }>('/registry/models/elec2/aliases/history');
     expect(moves.filter((m) => m.alias === 'champion').map((m) => m.version)).toEqual(['1', '2']);
     expect(moves.find((m) => m.alias === 'previous-champion')?.version).toBe('1');
+
+    // The CLI's view of the same state.
+    const cli = (args: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', MAIN, ...args, '--url', url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: ADMIN } }).toString();
+    expect(cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-$/m);
+    expect(cli(['rollout', 'elec2'])).toMatch(/^model elec2 version 2 \(champion 1\): promoted, done step 3\/3, weight 0%/);
 
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);

@@ -1,6 +1,6 @@
 import { ConfigError, commonOptions, createLogger, loadConfig } from '../../common/index.js';
-import { startRuntime } from '../runtime.js';
-import { SERVICES, SERVICE_NAMES, registerServiceRoutes, type RunnableService, type ServiceName } from '../services.js';
+import { SERVICE_NAMES, type ServiceName } from '../services.js';
+import { startServices, type RunningServices } from '../start-services.js';
 
 export function parseServiceNames(list: string | undefined): ServiceName[] {
   if (!list) return [...SERVICE_NAMES];
@@ -18,26 +18,15 @@ export function parseServiceNames(list: string | undefined): ServiceName[] {
 export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(commonOptions, env);
   const logger = createLogger({ service: 'driftloop', level: config.logLevel });
-  const running = new Map<ServiceName, RunnableService>();
-  const runtime = await startRuntime(config, logger, {
-    routes: names.map((name) => (app, shared) => registerServiceRoutes(name, app, { config, env, ...shared }, running)),
-  });
-  const services: { name: ServiceName; service: RunnableService }[] = [];
+  let starting: Promise<RunningServices> | undefined;
   let stopping = false;
 
   const shutdown = async (code: number): Promise<never> => {
     if (stopping) process.exit(code);
     stopping = true;
     logger.info({ code }, 'shutting down');
-    for (const { name, service } of services.reverse()) {
-      try {
-        await service.stop();
-      } catch (err) {
-        logger.error({ err, service: name }, 'service did not stop cleanly');
-      }
-      running.delete(name);
-    }
-    await runtime.close();
+    // A signal during start stops what started once it has.
+    await starting?.then((s) => s.stop()).catch(() => undefined);
     process.exit(code);
   };
   const onFatal = (err: Error): void => {
@@ -47,12 +36,7 @@ export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv =
 
   process.once('SIGTERM', () => void shutdown(0));
   process.once('SIGINT', () => void shutdown(0));
-  for (const name of names) {
-    const service: RunnableService = await SERVICES[name].build(runtime, env, onFatal);
-    runtime.http.addReadinessCheck(name, () => service.checkReady?.());
-    await service.start();
-    services.push({ name, service });
-    running.set(name, service);
-  }
+  starting = startServices({ names, env, logger, onFatal });
+  const { runtime } = await starting;
   logger.info({ url: runtime.url, schemaRegistryUrl: runtime.schemaRegistryUrl, kafkaBrokers: runtime.kafkaBrokers, services: names }, 'driftloop up');
 }
