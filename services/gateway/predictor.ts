@@ -32,6 +32,16 @@ export interface Predictor {
   close(): Promise<void>;
 }
 
+/** How long mirrored requests wait for others to be scored with them, and how many go together at most. */
+const SHADOW_BATCH_DELAY_MS = 5;
+const SHADOW_MAX_BATCH = 256;
+
+/** Rows `offset`..`offset + n` of `scores`. */
+function sliceScores(scores: Scores, offset: number, n: number): Scores {
+  const k = scores.classes.length;
+  return { classes: scores.classes, probabilities: scores.probabilities.subarray(offset * k, (offset + n) * k), labels: scores.labels.slice(offset, offset + n), scores: scores.scores.subarray(offset, offset + n) };
+}
+
 interface ShadowJob {
   deployment: Deployment;
   shadow: LoadedVersion;
@@ -58,23 +68,45 @@ export function createPredictor(deps: PredictorDeps): Predictor {
     return { scores, ms: performance.now() - t0 };
   }
 
+  /** Mirrored requests scored together: one model call per shadow version per batch. */
+  async function runShadow(jobs: ShadowJob[]): Promise<void> {
+    const byVersion = new Map<LoadedVersion, ShadowJob[]>();
+    for (const job of jobs) {
+      let list = byVersion.get(job.shadow);
+      if (!list) byVersion.set(job.shadow, (list = []));
+      list.push(job);
+    }
+    try {
+      for (const [shadow, group] of byVersion) {
+        const instances = group.flatMap((j) => j.instances);
+        try {
+          const { scores, ms } = await scoreTimed(shadow, instances);
+          let offset = 0;
+          for (const job of group) {
+            const n = job.instances.length;
+            emitPredictions(job.deployment.model, shadow.version, 'shadow', job.instances, sliceScores(scores, offset, n), ms);
+            metrics.requestSeconds.observe({ model: job.deployment.model, variant: 'shadow' }, ms / 1000);
+            offset += n;
+          }
+        } catch (err) {
+          log.warn({ model: group[0]!.deployment.model, version: shadow.version, err: errorMessage(err) }, 'shadow scoring failed');
+        }
+      }
+    } finally {
+      for (const job of jobs) job.deployment.leave();
+      metrics.shadowQueueDepth.set(shadowQueue.depth - jobs.length);
+    }
+  }
+
   const shadowQueue: ShadowQueue<ShadowJob> = createShadowQueue<ShadowJob>({
     capacity: deps.shadowQueueCapacity,
-    async run({ deployment, shadow, instances }) {
-      try {
-        const { scores, ms } = await scoreTimed(shadow, instances);
-        emitPredictions(deployment.model, shadow.version, 'shadow', instances, scores, ms);
-        metrics.requestSeconds.observe({ model: deployment.model, variant: 'shadow' }, ms / 1000);
-      } finally {
-        deployment.leave();
-        metrics.shadowQueueDepth.set(shadowQueue.depth - 1);
-      }
-    },
+    batchDelayMs: SHADOW_BATCH_DELAY_MS,
+    maxBatch: SHADOW_MAX_BATCH,
+    run: runShadow,
     onDropped: ({ deployment }) => {
       deployment.leave();
       metrics.shadowDropped.inc({ model: deployment.model });
     },
-    onError: (err, { deployment, shadow }) => log.warn({ model: deployment.model, version: shadow.version, err: errorMessage(err) }, 'shadow scoring failed'),
   });
 
   const stickyKeyOf = (x: Instance): string => (deps.stickyKey === 'entity' ? (x.entityId ?? x.eventId) : x.eventId);
