@@ -73,8 +73,10 @@ export function predictMatrix(layers: readonly DenseLayer[], x: Matrix): Float64
   const classes = layers[layers.length - 1]!.cols;
   const result = new Float64Array(x.rows * classes);
   const widest = Math.max(...layers.map((l) => l.cols));
-  const bufferA = new Float64Array(INFERENCE_CHUNK_ROWS * widest);
-  const bufferB = new Float64Array(INFERENCE_CHUNK_ROWS * widest);
+  // Sized to the rows at hand: a one-row prediction (the gateway's common case) must not allocate and zero a 1024-row chunk.
+  const chunkRows = Math.min(INFERENCE_CHUNK_ROWS, Math.max(1, x.rows));
+  const bufferA = new Float64Array(chunkRows * widest);
+  const bufferB = new Float64Array(chunkRows * widest);
   for (let start = 0; start < x.rows; start += INFERENCE_CHUNK_ROWS) {
     const n = Math.min(INFERENCE_CHUNK_ROWS, x.rows - start);
     let input = x.data.subarray(start * x.cols, (start + n) * x.cols);
