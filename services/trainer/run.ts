@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { topicName } from '../../schemas/index.js';
 import { errorMessage, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import { predict, readTabularCsv, rocAuc, trainBuiltin, type ModelArtifact, type TabularRows } from './builtin/index.js';
@@ -141,7 +142,8 @@ export async function publish(deps: Pick<RunDeps, 'bus' | 'codec' | 'topicPrefix
     trials: extras.trials,
     best_params: extras.bestParams,
     metrics: run.metrics,
-    artifact_uri: extras.artifact ? `file://${extras.artifact.path}` : null,
+    // A URL of the absolute path: `file://` + a relative path (TRAINER_ARTIFACTS_DIR's default is one) names a host, not a file.
+    artifact_uri: extras.artifact ? pathToFileURL(resolve(extras.artifact.path)).href : null,
     artifact_sha256: extras.artifact?.sha256 ?? null,
     message: run.message,
   };
