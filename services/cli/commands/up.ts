@@ -18,7 +18,11 @@ export function parseServiceNames(list: string | undefined): ServiceName[] {
 export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(commonOptions, env);
   const logger = createLogger({ service: 'driftloop', level: config.logLevel });
-  let starting: Promise<RunningServices> | undefined;
+  const onFatal = (err: Error): void => {
+    logger.fatal({ err }, 'fatal error; exiting so a supervisor restarts the process');
+    process.exit(1);
+  };
+  const starting: Promise<RunningServices> = startServices({ names, env, logger, onFatal });
   let stopping = false;
 
   const shutdown = async (code: number): Promise<never> => {
@@ -26,17 +30,12 @@ export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv =
     stopping = true;
     logger.info({ code }, 'shutting down');
     // A signal during start stops what started once it has.
-    await starting?.then((s) => s.stop()).catch(() => undefined);
+    await starting.then((s) => s.stop()).catch(() => undefined);
     process.exit(code);
-  };
-  const onFatal = (err: Error): void => {
-    logger.fatal({ err }, 'fatal error; exiting so a supervisor restarts the process');
-    process.exit(1);
   };
 
   process.once('SIGTERM', () => void shutdown(0));
   process.once('SIGINT', () => void shutdown(0));
-  starting = startServices({ names, env, logger, onFatal });
   const { runtime } = await starting;
   logger.info({ url: runtime.url, schemaRegistryUrl: runtime.schemaRegistryUrl, kafkaBrokers: runtime.kafkaBrokers, services: names }, 'driftloop up');
 }
