@@ -3,7 +3,7 @@
  *
  *   driftloop up [--services ingest,...]   all services (or the named ones) in this process
  *   driftloop run <service>                one service against the configured servers
- *   driftloop demo                         the whole loop on the embedded engines with real data
+ *   driftloop demo [--fast | --full]       the whole loop on Elec2, on the embedded engines, in this process
  *   driftloop config [--markdown]          every configuration option, its default and what it allows
  *   driftloop runs [show <run> | compare <run> <run>… | cancel <run>]   experiment tracking (HTTP API of a running driftloop)
  *   driftloop reproduce <run>              re-execute a run from its record and compare its metrics
@@ -26,7 +26,9 @@ const USAGE = `usage: driftloop <command>
 
   up [--services a,b]     run all services (or the named ones) in one process
   run <service>           run one service against the configured servers
-  demo [--events N]       produce Elec2 events and watch them land in ClickHouse
+  demo [--fast | --full] [--dir D]   the whole loop on Elec2: drift, retrain, evaluation,
+                          rollout; a summary and D/report.html (D: .data/demo; --fast,
+                          the default, takes about a minute, --full replays every record)
   config [--markdown]     list configuration options
   status                  per model: champion, rollout in flight, open runs; ingest lag
   runs [--model M] [--open] [--limit N]   list retraining runs
@@ -72,8 +74,9 @@ async function main(argv: string[]): Promise<void> {
       return up(parseServiceNames(positionals[0]));
     }
     case 'demo': {
-      const { values } = parseArgs({ args: rest, options: { events: { type: 'string' } } });
-      return demo({ events: values.events === undefined ? undefined : Number(values.events) });
+      const { values } = parseArgs({ args: rest, options: { fast: { type: 'boolean' }, full: { type: 'boolean' }, dir: { type: 'string' } } });
+      if (values.fast && values.full) throw new UsageError('demo takes --fast or --full, not both');
+      return demo({ mode: values.full ? 'full' : 'fast', dir: values.dir });
     }
     case 'config': {
       const { values } = parseArgs({ args: rest, options: { markdown: { type: 'boolean' } } });

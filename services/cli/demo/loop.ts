@@ -1,0 +1,89 @@
+import type { Runtime } from '../runtime.js';
+import { evaluationDetail, waitUntil, type DemoApi } from './api.js';
+import { produceBadMessages, readDeadLetters } from './dead-letters.js';
+import type { Elec2Row } from './elec2.js';
+import { MODEL, produceHistory, requestFirstModel } from './history.js';
+import { automaticRun, loopOutcome } from './outcome.js';
+import { createProgress, type ProgressOutput } from './progress.js';
+import { startReplay, type Replay } from './replay.js';
+import type { DemoPlan } from './settings.js';
+import { elapsed, statusLine, streamPlace } from './status.js';
+import { describeEvent } from './story.js';
+import { summarize, type DemoSummary } from './summary.js';
+import type { Timeline } from './timeline.js';
+
+export interface DemoLoopDeps {
+  runtime: Pick<Runtime, 'bus' | 'codec' | 'config' | 'url' | 'kafkaBrokers' | 'clickhouse'>;
+  api: DemoApi;
+  timeline: Timeline;
+  plan: DemoPlan;
+  elec2: readonly Elec2Row[];
+  out: ProgressOutput;
+  startedAt: number;
+  /** A service's fatal error, once one happened: the demo stops. */
+  fatal(): Error | undefined;
+}
+
+/**
+ * The demo's story, phase by phase, against running services: history in,
+ * a first champion by request, its drift reference, then live traffic until
+ * the loop has retrained and rolled out by itself (plus a tail). Narrates
+ * every control event as it happens and returns what it saw.
+ */
+export async function playDemoLoop(deps: DemoLoopDeps): Promise<DemoSummary> {
+  const { runtime, api, timeline, plan, elec2, out, startedAt } = deps;
+  let phase = 'starting';
+  let replay: Replay | undefined;
+  let firstRunId: string | undefined;
+  const progress = createProgress({ out, status: () => statusLine({ startedAt, phase, replay, events: timeline.events, firstRunId }) });
+  const note = (line: string): void => progress.note(`[${elapsed(startedAt)}] ${line}`);
+  const where = (ms: number): string => (replay ? streamPlace(replay.positionAt(ms)) : new Date(ms).toISOString());
+  timeline.onEvent((topic, event) => {
+    const line = describeEvent(topic, event, timeline.events['drift-reports'].length, where);
+    if (line) note(line);
+  });
+
+  try {
+    note(`Kafka ${runtime.kafkaBrokers.join(',')} (embedded mock cluster), ClickHouse ${runtime.clickhouse.backend}, API ${runtime.url}`);
+    phase = 'history';
+    const history = await produceHistory(runtime, elec2.slice(plan.history.from, plan.history.to));
+    const badMessages = await produceBadMessages(runtime);
+    await waitUntil('the history in ClickHouse', async () => {
+      const s = await api.get<{ stored: number; deadLettered: number }>('/ingest/status');
+      return s.stored >= 2 * history.rows && s.deadLettered >= badMessages;
+    }, 120_000);
+    note(`history: ${history.rows.toLocaleString('en-US')} Elec2 records (${streamPlace(plan.history.from)} .. ${streamPlace(plan.history.to - 1)}), features and labels through Kafka, in ClickHouse; ${badMessages} malformed messages sent along`);
+
+    phase = 'first model';
+    firstRunId = await requestFirstModel(runtime, history);
+    await waitUntil('the gateway to serve version 1', async () => (await fetch(`${runtime.url}/v1/models/${MODEL}`)).ok, 180_000);
+    const reference = await api.post<{ profile_id: string; numeric: number; categorical: number }>(`/drift/models/${MODEL}/reference`, {
+      version: '1', from: new Date(history.from).toISOString(), to: new Date(history.to).toISOString(),
+    });
+    note(`gateway serves ${MODEL} v1; drift reference ${reference.profile_id}: ${reference.numeric} numeric + ${reference.categorical} categorical features over the history`);
+
+    phase = 'replay';
+    const replayStarted = Date.now();
+    let tailFrom: number | undefined;
+    replay = startReplay({
+      gatewayUrl: runtime.url, runtime, rows: elec2.slice(plan.replay.from, plan.replay.to), rowsPerSecond: plan.rowsPerSecond, rowsPerRequest: plan.rowsPerRequest,
+      keepGoing: () => {
+        if (deps.fatal()) return false;
+        if (tailFrom === undefined && loopOutcome(timeline.events)) tailFrom = replay?.answered ?? 0;
+        if (tailFrom !== undefined) return (replay?.answered ?? 0) - tailFrom < plan.tailRows;
+        return Date.now() - replayStarted < plan.loopTimeoutMs;
+      },
+    });
+    note(`replay: Elec2 from ${streamPlace(plan.replay.from)} through POST /v1/models/${MODEL}:predict, ${plan.rowsPerRequest} records a request, up to ${plan.rowsPerSecond}/s; each label follows its answer by 0.2 s`);
+    await replay.finished;
+    const fatal = deps.fatal();
+    if (fatal) throw fatal;
+
+    phase = 'summary';
+    const letters = await readDeadLetters(runtime, badMessages);
+    const detail = await evaluationDetail(api, MODEL, automaticRun(timeline.events)?.run_id);
+    return summarize({ events: timeline.events, replay, plan, letters, badMessages, startedAt, evaluationDetail: detail });
+  } finally {
+    progress.stop();
+  }
+}

@@ -1,0 +1,137 @@
+import { barChart, escapeXml, evenTicks, lineChart, logTicks, PALETTE, type Series, type VerticalMarker } from './plots.js';
+import { VICTORIA_JOINS_INDEX } from './settings.js';
+import { elec2Date, streamPlace } from './status.js';
+import { percent } from './story.js';
+import type { DemoSummary } from './summary.js';
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 960px; color: #222; padding: 0 12px; }
+h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.lead { color: #555; margin-top: 0; } pre { background: #f6f8fa; padding: 10px; white-space: pre-wrap; font-size: 12.5px; }
+table { border-collapse: collapse; font-size: 12.5px; margin: 8px 0; } th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; } .bad { color: #b00020; } .good { color: #1b7f3b; }
+figure { margin: 12px 0; } figcaption { color: #555; font-size: 12.5px; max-width: 900px; } svg { max-width: 100%; height: auto; }
+svg .title { font-size: 13px; font-weight: 600; } svg .xtick { font-size: 10.5px; text-anchor: middle; } svg .ytick { font-size: 10.5px; text-anchor: end; dominant-baseline: middle; }
+svg .legend, svg .note, svg .value { font-size: 10.5px; } svg .value { text-anchor: middle; } svg .xlabel { font-size: 11px; text-anchor: middle; } svg .ylabel { font-size: 11px; text-anchor: middle; }
+svg .grid { stroke: #eee; } svg .axis { stroke: #888; } svg .frame { fill: none; stroke: #bbb; } svg .threshold { stroke: #b00020; stroke-dasharray: 4 3; }
+svg .marker { stroke-dasharray: 2 3; stroke-width: 1.2; } svg .line { fill: none; stroke-width: 1.8; } svg .dashed { stroke-dasharray: 5 3; stroke-width: 1.2; }
+`;
+
+const fixed = (x: number | undefined | null, digits = 3): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+const cell = (text: string, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${escapeXml(text)}</td>`;
+const table = (header: string[], rows: string[][]): string =>
+  `<table><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('')}</table>`;
+
+/** Vertical lines where the loop acted, plus the day Victoria's data joins Elec2. */
+function markersOf(s: DemoSummary): VerticalMarker[] {
+  const colors: Record<string, string> = { 'retrain requested': '#d62728', registered: '#9467bd', promoted: '#2ca02c', 'rolled back': '#b00020', rejected: '#b00020', failed: '#b00020' };
+  return [
+    { x: VICTORIA_JOINS_INDEX, label: 'Victoria joins (May 1997)', color: '#555' },
+    ...s.markers.map((m) => ({ x: m.index, label: m.label, color: colors[m.label] ?? '#555' })),
+  ];
+}
+
+function xAxis(s: DemoSummary): { min: number; max: number; ticks: ReturnType<typeof evenTicks>; label: string } {
+  const min = s.replay.from;
+  const max = Math.max(s.replay.to, min + 1);
+  return { min, max, ticks: evenTicks(min, max, 6, elec2Date), label: 'Elec2 record replayed (date of the half hour)' };
+}
+
+function driftChart(s: DemoSummary): string {
+  const features = [...new Set(s.windows.flatMap((w) => w.features.map((f) => f.feature)))];
+  const series: Series[] = features.map((feature, i) => ({
+    name: feature,
+    color: PALETTE[i % PALETTE.length]!,
+    points: s.windows.flatMap((w) => {
+      const psi = w.features.find((f) => f.feature === feature)?.psi;
+      return psi === null || psi === undefined ? [] : [[w.to, psi] as const];
+    }),
+  }));
+  const max = Math.max(10, ...series.flatMap((x) => x.points.map(([, y]) => y)));
+  const yMax = 10 ** Math.ceil(Math.log10(max));
+  return lineChart({
+    title: `PSI per feature per window of ${s.plan.windowRows} gateway events, against v1's reference (log scale)`,
+    series, x: xAxis(s), y: { min: 0.001, max: yMax, log: true, ticks: logTicks(0.001, yMax), label: 'PSI' },
+    markers: markersOf(s), threshold: { y: 0.2, label: 'PSI 0.2' },
+  });
+}
+
+function accuracyChart(s: DemoSummary): string {
+  const series: Series[] = [
+    { name: 'all answers (500)', color: '#222', points: s.rolling.map((p) => [p.index, p.accuracy] as const) },
+    ...s.rollingByVersion.map((v, i) => ({ name: `v${v.version} answers (200)`, color: PALETTE[(i + 1) % PALETTE.length]!, dashed: true, points: v.points.map((p) => [p.index, p.accuracy] as const) })),
+  ];
+  const started = s.rollout[0];
+  const bands = started && s.outcome ? [{ from: started.index, to: s.markers.at(-1)?.index ?? started.index, label: 'rollout: shadow and canary', color: '#9467bd' }] : [];
+  return lineChart({
+    title: 'Prequential accuracy of the served answers (rolling, vs labels that arrive after each answer)',
+    series, x: xAxis(s), y: { min: 0, max: 1, ticks: [0, 0.25, 0.5, 0.75, 1].map((v) => ({ value: v, label: v.toFixed(2) })), label: 'accuracy' },
+    markers: markersOf(s), bands,
+  });
+}
+
+function evaluationSection(s: DemoSummary): string {
+  const e = s.evaluation;
+  if (!e) return '<p>No evaluation of an automatic retrain happened.</p>';
+  const champion = `champion v${e.champion_version ?? '–'}`;
+  const candidate = `candidate${s.outcome?.version ? ` v${s.outcome.version}` : ''}`;
+  const chart = barChart({
+    title: `Holdout metrics: ${candidate} vs ${champion}`,
+    max: 1,
+    groups: ['accuracy', 'auc'].map((m) => ({ label: m, bars: [{ name: champion, value: e.champion_metrics[m] ?? Number.NaN, color: '#7f7f7f' }, { name: candidate, value: e.candidate_metrics[m] ?? Number.NaN, color: '#2ca02c' }] })),
+  });
+  const ci = s.evaluationDetail;
+  const interval = (side: 'candidateCi' | 'championCi', m: string): string => {
+    const i = ci?.[side][m];
+    return i ? ` [${fixed(i.low)}, ${fixed(i.high)}]` : '';
+  };
+  const metrics = ['accuracy', 'auc', 'log_loss'].map((m) => [cell(m), cell(`${fixed(e.champion_metrics[m])}${interval('championCi', m)}`, 'num'), cell(`${fixed(e.candidate_metrics[m])}${interval('candidateCi', m)}`, 'num')]);
+  const gates = e.gates.map((g) => [cell(g.name), cell(g.passed ? 'passed' : 'FAILED', g.passed ? 'good' : 'bad'), cell(fixed(g.value, 4), 'num'), cell(fixed(g.threshold, 4), 'num'), cell(g.detail)]);
+  return `<figure>${chart}<figcaption>Decision: <b>${escapeXml(e.decision)}</b>${ci ? `, on ${escapeXml(ci.holdout)}` : ''}. ${escapeXml(e.reason)}</figcaption></figure>
+${table(['metric', champion, candidate], metrics)}
+${table(['gate', 'result', 'value', 'threshold', 'detail'], gates)}`;
+}
+
+/**
+ * The demo's report: one self-contained HTML file (inline CSS and SVG, no
+ * script, no external resource) with the drift statistics, the prequential
+ * accuracy with the loop's actions marked, the evaluation, the rollout and
+ * every window.
+ */
+export function renderReport(s: DemoSummary): string {
+  const rollout = s.rollout.map((r) => [cell(streamPlace(r.index)), cell(r.phase), cell(r.phase === 'canary' ? percent(r.weight) : '–'), cell(r.state, r.state === 'rolled_back' ? 'bad' : r.state === 'promoted' ? 'good' : ''), cell(r.checks)]);
+  const features = [...new Set(s.windows.flatMap((w) => w.features.map((f) => f.feature)))];
+  const windows = s.windows.map((w) => [
+    cell(String(w.number), 'num'), cell(`${elec2Date(w.from)} .. ${elec2Date(w.to)}`), cell(String(w.rows), 'num'),
+    ...features.map((name) => {
+      const f = w.features.find((x) => x.feature === name);
+      return f ? cell(`${fixed(f.psi, 2)}${f.drifted ? ' *' : ''}`, `num${f.drifted ? ' bad' : ''}`) : cell('–');
+    }),
+    cell(w.decision, w.decision === 'none' ? '' : 'bad'), cell(w.runId ?? ''),
+  ]);
+  const accuracy = s.accuracy.map((a) => [cell(a.label), cell(fixed(a.accuracy), 'num'), cell(a.count.toLocaleString('en-US'), 'num')]);
+  const letters = s.deadLetters.map((l) => [cell(l.origin), cell(l.code), cell(l.error.slice(0, 120)), cell(String(l.bytes), 'num')]);
+  const outcome = s.outcome ? `${s.outcome.kind}${s.outcome.version ? ` (v${s.outcome.version})` : ''}` : 'the loop did not finish';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>driftloop demo report</title><style>${STYLE}</style></head>
+<body>
+<h1>driftloop demo: the whole loop on Elec2</h1>
+<p class="lead">${escapeXml(`${s.mode} mode, ${s.seconds.toFixed(0)} s, ${new Date(s.finishedAt).toISOString()}. Outcome: ${outcome}; final champion v${s.finalChampion ?? '–'}.`)}</p>
+<pre>${escapeXml(s.text)}</pre>
+<h2>Drift</h2>
+<figure>${driftChart(s)}<figcaption>Each point is one count window of ${s.plan.windowRows} feature events the gateway emitted, compared by the drift monitor (one ClickHouse query) with the reference built from v1's training history. The Victorian columns are constant in Elec2 before May 1997, so their PSI jumps when real values arrive. Windows after a promotion are still compared with v1's reference: the monitor keeps a model's reference until one is built for the new champion.</figcaption></figure>
+<h2>Prequential accuracy</h2>
+<figure>${accuracyChart(s)}<figcaption>Every replayed record is first answered by the gateway (champion or canary), then its label is produced to Kafka; the line is the share of right answers among the last 500 (per version, dashed: the last 200 answers of that version). The shaded band is the rollout.</figcaption></figure>
+${table(['answers', 'accuracy', 'records'], accuracy)}
+<h2>Evaluation: champion vs candidate</h2>
+${evaluationSection(s)}
+<h2>Rollout</h2>
+${s.rollout.length ? table(['at', 'phase', 'weight', 'event', 'checks'], rollout) : '<p>No rollout of a retrained version.</p>'}
+<h2>Windows</h2>
+<p>PSI per feature; * marks a feature the policy's decisive test (KS or chi-square for windows this small) found drifted.</p>
+${table(['#', 'Elec2 dates', 'events', ...features, 'decision', 'run'], windows)}
+<h2>Dead letters</h2>
+${letters.length ? table(['origin', 'code', 'error', 'bytes'], letters) : '<p>None read back.</p>'}
+</body></html>
+`;
+}

@@ -1,0 +1,175 @@
+import type { DeadLetter } from './dead-letters.js';
+import { accuracyOf, rollingAccuracy, type AccuracyPoint } from './prequential.js';
+import { loopOutcome, automaticRun, type LoopOutcome } from './outcome.js';
+import type { Replay } from './replay.js';
+import { VICTORIA_JOINS_INDEX, type DemoPlan } from './settings.js';
+import { featureDrift, percent, testText, type FeatureDrift } from './story.js';
+import { streamPlace } from './status.js';
+import type { EvaluationEvent, LoopEvents } from './timeline.js';
+
+export interface WindowSummary {
+  number: number;
+  /** First and last Elec2 record of the window (by the replay's clock). */
+  from: number;
+  to: number;
+  rows: number;
+  decision: string;
+  runId: string | null;
+  driftShare: number;
+  features: FeatureDrift[];
+}
+
+/** A point of the loop's life placed on the stream: when it happened and which record was being replayed. */
+export interface Marker {
+  label: string;
+  at: number;
+  index: number;
+}
+
+export interface RolloutStep {
+  at: number;
+  index: number;
+  version: string;
+  phase: string;
+  weight: number;
+  state: string;
+  checks: string;
+}
+
+export interface AccuracyFigure {
+  label: string;
+  accuracy: number;
+  count: number;
+}
+
+/** What the evaluator's API adds to the evaluation event: the holdout and the confidence intervals. */
+export interface EvaluationDetail {
+  holdout: string;
+  candidateCi: Record<string, { low: number; high: number }>;
+  championCi: Record<string, { low: number; high: number }>;
+}
+
+/** Everything the summary lines and the report show, computed once from what the demo saw. */
+export interface DemoSummary {
+  mode: DemoPlan['mode'];
+  plan: DemoPlan;
+  seconds: number;
+  finishedAt: number;
+  replay: { from: number; to: number; answered: number; failures: number; lastError: string };
+  windows: WindowSummary[];
+  firstDrift: WindowSummary | null;
+  retrain: (Marker & { runId: string; cause: string }) | null;
+  evaluation: EvaluationEvent | null;
+  evaluationDetail: EvaluationDetail | null;
+  markers: Marker[];
+  rollout: RolloutStep[];
+  outcome: LoopOutcome | null;
+  finalChampion: string | null;
+  accuracy: AccuracyFigure[];
+  rolling: AccuracyPoint[];
+  /** Rolling accuracy per version, to tell champion and candidate apart during the canary. */
+  rollingByVersion: { version: string; points: AccuracyPoint[] }[];
+  deadLetters: DeadLetter[];
+  deadLettersSent: number;
+  /** The summary as printed. */
+  text: string;
+}
+
+export interface SummaryInput {
+  events: LoopEvents;
+  replay: Replay;
+  plan: DemoPlan;
+  letters: DeadLetter[];
+  badMessages: number;
+  startedAt: number;
+  evaluationDetail: EvaluationDetail | null;
+}
+
+export function summarize(input: SummaryInput): DemoSummary {
+  const { events, replay } = input;
+  const place = (at: number): number => replay.positionAt(at);
+  const windows = events['drift-reports'].map((r, i): WindowSummary => ({
+    number: i + 1, from: place(r.window_start), to: place(r.window_end), rows: r.window_rows, decision: r.decision, runId: r.run_id, driftShare: r.drift_share, features: featureDrift(r),
+  }));
+  const request = automaticRun(events);
+  const runId = request?.run_id;
+  const evaluation = events.evaluations.find((e) => e.run_id === runId) ?? null;
+  const outcome = loopOutcome(events);
+  const markers: Marker[] = [];
+  const mark = (label: string, at: number | undefined): void => void (at !== undefined && markers.push({ label, at, index: place(at) }));
+  mark('retrain requested', request?.ts);
+  mark('registered', events['registry-events'].find((e) => e.run_id === runId && e.action === 'registered')?.ts);
+  if (outcome) mark(outcome.kind === 'promoted' ? 'promoted' : outcome.kind.replace('_', ' '), outcome.at);
+
+  const rollout = events['rollout-events'].filter((e) => e.run_id === runId).map((e): RolloutStep => ({
+    at: e.ts, index: place(e.ts), version: e.version, phase: e.phase, weight: e.weight, state: e.state,
+    checks: e.checks.map((c) => `${c.name} ${c.passed ? 'ok' : 'FAILED'}`).join(', '),
+  }));
+  const champions = events['registry-events'].filter((e) => e.action === 'alias_set' && e.alias === 'champion');
+  const answers = replay.answers;
+  const promotedAt = outcome?.kind === 'promoted' ? outcome.at : Number.POSITIVE_INFINITY;
+  const firstVersion = champions[0]?.version ?? '1';
+  const figure = (label: string, filter: Parameters<typeof accuracyOf>[1]): AccuracyFigure => ({ label, ...accuracyOf(answers, filter) });
+  const accuracy = [
+    figure(`v${firstVersion} before Victoria joins (< ${streamPlace(VICTORIA_JOINS_INDEX)})`, (a) => a.version === firstVersion && a.index < VICTORIA_JOINS_INDEX),
+    figure(`v${firstVersion} after, until the retrain is promoted`, (a) => a.version === firstVersion && a.index >= VICTORIA_JOINS_INDEX && a.at < promotedAt),
+    ...(outcome?.version ? [figure(`v${outcome.version} as canary`, (a) => a.version === outcome.version && a.variant === 'canary')] : []),
+    ...(outcome?.kind === 'promoted' ? [figure(`v${outcome.version} after its promotion`, (a) => a.at >= promotedAt)] : []),
+  ].filter((f) => f.count > 0);
+  const versions = [...new Set(answers.map((a) => a.version))];
+  const summary: DemoSummary = {
+    mode: input.plan.mode,
+    plan: input.plan,
+    seconds: (Date.now() - input.startedAt) / 1000,
+    finishedAt: Date.now(),
+    replay: { from: input.plan.replay.from, to: replay.position, answered: replay.answered, failures: replay.failures, lastError: replay.lastError },
+    windows,
+    firstDrift: windows.find((w) => w.decision !== 'none') ?? null,
+    retrain: request ? { label: 'retrain requested', at: request.ts, index: place(request.ts), runId: request.run_id, cause: `${request.cause.kind}: ${request.cause.detail}` } : null,
+    evaluation,
+    evaluationDetail: input.evaluationDetail,
+    markers,
+    rollout,
+    outcome,
+    finalChampion: champions.at(-1)?.version ?? null,
+    accuracy,
+    rolling: rollingAccuracy(answers),
+    rollingByVersion: versions.map((version) => ({ version, points: rollingAccuracy(answers.filter((a) => a.version === version), 200, 24) })),
+    deadLetters: input.letters,
+    deadLettersSent: input.badMessages,
+    text: '',
+  };
+  summary.text = summaryText(summary);
+  return summary;
+}
+
+const fixed = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
+/** The plain-text summary printed at the end of the demo. */
+export function summaryText(s: DemoSummary): string {
+  const lines: string[] = [`== driftloop demo summary (${s.mode}, ${s.seconds.toFixed(1)} s) ==`];
+  lines.push(`replay: ${s.replay.answered.toLocaleString('en-US')} Elec2 records answered by the gateway, ${streamPlace(s.replay.from)} .. ${streamPlace(s.replay.to - 1)}, ${s.replay.failures} failed${s.replay.lastError ? ` (last error: ${s.replay.lastError})` : ''}`);
+  const decisions = (d: string): number => s.windows.filter((w) => w.decision === d).length;
+  lines.push(`windows: ${s.windows.length} drift windows of ${s.plan.windowRows} gateway events decided: ${decisions('none')} none, ${decisions('watch')} watch, ${decisions('retrain')} retrain`);
+  if (s.firstDrift) {
+    const drifted = s.firstDrift.features.filter((f) => f.drifted).map((f) => `${f.feature} (${testText(f)}, psi ${fixed(f.psi ?? undefined, 2)})`);
+    lines.push(`drift detected: window ${s.firstDrift.number} (${streamPlace(s.firstDrift.from)} .. ${streamPlace(s.firstDrift.to)}, share ${fixed(s.firstDrift.driftShare, 2)}) on ${drifted.join(', ')}`);
+  } else lines.push('drift detected: none');
+  lines.push(s.retrain ? `retrain: run ${s.retrain.runId} requested by the drift monitor at ${streamPlace(s.retrain.index)} (${s.retrain.cause.slice(0, 200)})` : 'retrain: none requested');
+  if (s.evaluation) {
+    const e = s.evaluation;
+    const metrics = ['accuracy', 'auc', 'log_loss'].map((m) => `${m} ${fixed(e.candidate_metrics[m])} vs ${fixed(e.champion_metrics[m])}`).join(', ');
+    const holdout = s.evaluationDetail ? ` on ${s.evaluationDetail.holdout}` : '';
+    lines.push(`evaluation: ${e.decision}${holdout}; candidate vs champion v${e.champion_version ?? '-'}: ${metrics}; gates ${e.gates.filter((g) => g.passed).length}/${e.gates.length} passed`);
+    if (e.decision !== 'register') lines.push(`  reason: ${e.reason}`);
+  }
+  const step = (r: RolloutStep): string => (r.phase === 'canary' ? `canary ${percent(r.weight)}` : r.phase);
+  const ends = s.rollout.filter((r) => r.state !== 'started');
+  if (ends.length) lines.push(`rollout v${s.rollout[0]!.version}: ${ends.map((r) => (r.state === 'passed' || r.state === 'failed' ? `${step(r)} ${r.state}` : r.state.replace('_', ' '))).join(' -> ')}`);
+  lines.push(`outcome: ${s.outcome ? `${s.outcome.kind}${s.outcome.version ? ` v${s.outcome.version}` : ''}${s.outcome.kind === 'promoted' ? '' : `: ${s.outcome.reason}`}` : 'the loop did not finish'}`);
+  lines.push(`final champion: v${s.finalChampion ?? '-'}`);
+  lines.push('prequential accuracy (served answers vs their labels):');
+  for (const a of s.accuracy) lines.push(`  ${a.label}: ${fixed(a.accuracy, 3)} on ${a.count.toLocaleString('en-US')} records`);
+  if (s.deadLettersSent) lines.push(`dead letters: ${s.deadLetters.length} of ${s.deadLettersSent} malformed messages read back from the DLQ: ${s.deadLetters.map((l) => `${l.origin} ${l.code}`).join('; ')}`);
+  return lines.join('\n');
+}
