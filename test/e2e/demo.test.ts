@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { svgElements, xmlProblem } from '../support/xml.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'services/cli/bin.cjs');
+
+/**
+ * `driftloop demo` as a user runs it, in its own process on its own embedded
+ * engines: the whole loop on Elec2 with no step from outside, a summary, a
+ * report with its plots, and a clean exit. The data directory is relative, as
+ * the defaults are.
+ */
+describe('driftloop demo', () => {
+  const dir = join('.data', `demo-e2e-${randomBytes(4).toString('hex')}`);
+  afterAll(() => rm(join(ROOT, dir), { recursive: true, force: true }));
+
+  it('detects the drift, retrains, evaluates and rolls out by itself, then reports and exits 0', { timeout: 300_000 }, async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const key of ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'HTTP_PORT', 'TOPIC_PREFIX', 'LOG_LEVEL']) delete env[key];
+    const child = spawn(process.execPath, [BIN, 'demo', '--fast', '--dir', dir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code, output).toBe(0);
+
+    expect(output).toMatch(/^windows: \d+ drift windows of 672 gateway events decided: .*\d+ retrain/m);
+    expect(output).toMatch(/^drift detected: window \d+ .* on .*vicprice/m);
+    expect(output).toMatch(/^retrain: run run-\w+ requested by the drift monitor at /m);
+    expect(output).toMatch(/^evaluation: (register|reject) .*candidate vs champion v1: accuracy [\d.]+ vs [\d.]+/m);
+    expect(output).toMatch(/^outcome: (promoted|rolled_back|rejected) v2/m);
+    expect(output).toMatch(/^final champion: v\d/m);
+    expect(output).toMatch(/^ {2}v1 before Victoria joins .*: [\d.]+ on [\d,]+ records$/m);
+    expect(output).toMatch(/^dead letters: 4 of 4 malformed messages/m);
+    expect(output).toMatch(/stopped cleanly after/);
+
+    const reportPath = /^report: (.+)$/m.exec(output)?.[1];
+    expect(reportPath).toBe(join(dir, 'report.html'));
+    const html = await readFile(join(ROOT, reportPath!), 'utf8');
+    const svgs = svgElements(html);
+    expect(svgs).toHaveLength(3);
+    for (const svg of svgs) expect(xmlProblem(svg)).toBeNull();
+    // The drift plot has a line per feature, the accuracy plot the overall line and one per version; each with points.
+    const paths = (svg: string): string[] => [...svg.matchAll(/<path d="(M[^"]+)"/g)].map((m) => m[1]!);
+    expect(paths(svgs[0]!).length).toBeGreaterThanOrEqual(7);
+    expect(paths(svgs[1]!).length).toBeGreaterThanOrEqual(3);
+    for (const d of [...paths(svgs[0]!), ...paths(svgs[1]!)]) expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+$/);
+    expect(svgs[2]).toContain('Holdout metrics');
+    expect(html).not.toMatch(/<script|<link|>NaN<|"NaN/);
+    for (const svg of svgs) expect(svg).not.toContain('NaN');
+  });
+});
