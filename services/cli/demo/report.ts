@@ -9,7 +9,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 .lead { color: #555; margin-top: 0; } pre { background: #f6f8fa; padding: 10px; white-space: pre-wrap; font-size: 12.5px; }
 table { border-collapse: collapse; font-size: 12.5px; margin: 8px 0; } th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; } .bad { color: #b00020; } .good { color: #1b7f3b; }
+th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; } td.nowrap { white-space: nowrap; } .bad { color: #b00020; } .good { color: #1b7f3b; }
 figure { margin: 12px 0; } figcaption { color: #555; font-size: 12.5px; max-width: 900px; } svg { max-width: 100%; height: auto; }
 svg .title { font-size: 13px; font-weight: 600; } svg .xtick { font-size: 10.5px; text-anchor: middle; } svg .ytick { font-size: 10.5px; text-anchor: end; dominant-baseline: middle; }
 svg .legend, svg .note, svg .value { font-size: 10.5px; } svg .value { text-anchor: middle; } svg .xlabel { font-size: 11px; text-anchor: middle; } svg .ylabel { font-size: 11px; text-anchor: middle; }
@@ -99,10 +99,10 @@ ${table(['gate', 'result', 'value', 'threshold', 'detail'], gates)}`;
  * every window.
  */
 export function renderReport(s: DemoSummary): string {
-  const rollout = s.rollout.map((r) => [cell(streamPlace(r.index)), cell(r.phase), cell(r.phase === 'canary' ? percent(r.weight) : '–'), cell(r.state, r.state === 'rolled_back' ? 'bad' : r.state === 'promoted' ? 'good' : ''), cell(r.checks)]);
+  const rollout = s.rollout.map((r) => [cell(streamPlace(r.index), 'nowrap'), cell(r.phase), cell(r.phase === 'canary' ? percent(r.weight) : '–'), cell(r.state, r.state === 'rolled_back' ? 'bad' : r.state === 'promoted' ? 'good' : ''), cell(r.checks)]);
   const features = [...new Set(s.windows.flatMap((w) => w.features.map((f) => f.feature)))];
   const windows = s.windows.map((w) => [
-    cell(String(w.number), 'num'), cell(`${elec2Date(w.from)} .. ${elec2Date(w.to)}`), cell(String(w.rows), 'num'),
+    cell(String(w.number), 'num'), cell(`${elec2Date(w.from)} .. ${elec2Date(w.to)}`, 'nowrap'), cell(String(w.rows), 'num'),
     ...features.map((name) => {
       const f = w.features.find((x) => x.feature === name);
       return f ? cell(`${fixed(f.psi, 2)}${f.drifted ? ' *' : ''}`, `num${f.drifted ? ' bad' : ''}`) : cell('–');

@@ -58,7 +58,7 @@ export interface DemoSummary {
   replay: { from: number; to: number; answered: number; failures: number; lastError: string };
   windows: WindowSummary[];
   firstDrift: WindowSummary | null;
-  retrain: (Marker & { runId: string; cause: string }) | null;
+  retrain: (Marker & { runId: string; cause: string; by: string }) | null;
   evaluation: EvaluationEvent | null;
   evaluationDetail: EvaluationDetail | null;
   markers: Marker[];
@@ -125,7 +125,7 @@ export function summarize(input: SummaryInput): DemoSummary {
     replay: { from: input.plan.replay.from, to: replay.position, answered: replay.answered, failures: replay.failures, lastError: replay.lastError },
     windows,
     firstDrift: windows.find((w) => w.decision !== 'none') ?? null,
-    retrain: request ? { label: 'retrain requested', at: request.ts, index: place(request.ts), runId: request.run_id, cause: `${request.cause.kind}: ${request.cause.detail}` } : null,
+    retrain: request ? { label: 'retrain requested', at: request.ts, index: place(request.ts), runId: request.run_id, cause: `${request.cause.kind}: ${request.cause.detail}`, by: request.requested_by === 'drift' ? 'the drift monitor' : request.requested_by } : null,
     evaluation,
     evaluationDetail: input.evaluationDetail,
     markers,
@@ -155,7 +155,7 @@ export function summaryText(s: DemoSummary): string {
     const drifted = s.firstDrift.features.filter((f) => f.drifted).map((f) => `${f.feature} (${testText(f)}, psi ${fixed(f.psi ?? undefined, 2)})`);
     lines.push(`drift detected: window ${s.firstDrift.number} (${streamPlace(s.firstDrift.from)} .. ${streamPlace(s.firstDrift.to)}, share ${fixed(s.firstDrift.driftShare, 2)}) on ${drifted.join(', ')}`);
   } else lines.push('drift detected: none');
-  lines.push(s.retrain ? `retrain: run ${s.retrain.runId} requested by the drift monitor at ${streamPlace(s.retrain.index)} (${s.retrain.cause.slice(0, 200)})` : 'retrain: none requested');
+  lines.push(s.retrain ? `retrain: run ${s.retrain.runId} requested by ${s.retrain.by} at ${streamPlace(s.retrain.index)} (${s.retrain.cause.slice(0, 200)})` : 'retrain: none requested');
   if (s.evaluation) {
     const e = s.evaluation;
     const metrics = ['accuracy', 'auc', 'log_loss'].map((m) => `${m} ${fixed(e.candidate_metrics[m])} vs ${fixed(e.champion_metrics[m])}`).join(', ');

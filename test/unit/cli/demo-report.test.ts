@@ -21,7 +21,7 @@ function summary(): DemoSummary {
     replay: { from: 16_080, to: 19_080, answered: 3_000, failures: 0, lastError: '' },
     windows: [1, 2, 3].map((number) => ({ number, from: 16_080 + (number - 1) * 672, to: 16_080 + number * 672, rows: 672, decision: number < 3 ? 'none' : 'retrain', runId: number < 3 ? null : 'run-1', driftShare: number < 3 ? 0 : 1, features: features(number < 3 ? 0.01 : 15, number >= 3) })),
     firstDrift: null,
-    retrain: { label: 'retrain requested', at: 2_100, index: 18_100, runId: 'run-1', cause: 'drift: <vicprice> & co' },
+    retrain: { label: 'retrain requested', at: 2_100, index: 18_100, runId: 'run-1', cause: 'drift: <vicprice> & co', by: 'the drift monitor' },
     evaluation: {
       ts: 2_200, run_id: 'run-1', candidate_version: 'run-1', champion_version: '1', decision: 'register', reason: 'all gates passed',
       candidate_metrics: { accuracy: 0.86, auc: 0.93, log_loss: 0.33 }, champion_metrics: { accuracy: 0.19, auc: 0.2, log_loss: 28 },
