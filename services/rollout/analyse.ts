@@ -34,7 +34,8 @@ export function createAnalyser(deps: AnalyseDeps): (r: RolloutRecord, next: Next
     const phase = phaseOf(r.step);
     const timer = seconds.startTimer();
     const input = await measureVariants(deps.clickhouse, {
-      model: r.model, fromMs: r.stepStartedAt, toMs: next.at, championVersion: r.championVersion ?? '', candidateVersion: r.version,
+      // At 100% the champion answers nothing in the step: its traffic since the rollout began is the baseline.
+      model: r.model, fromMs: r.stepStartedAt, toMs: next.at, championFromMs: r.weight >= 1 ? r.startedAt : r.stepStartedAt, championVersion: r.championVersion ?? '', candidateVersion: r.version,
       candidateVariant: phase, withAgreement: phase === 'shadow', minScores: deps.thresholds.minSamples,
     });
     timer();

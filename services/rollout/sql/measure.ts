@@ -13,6 +13,12 @@ export interface MeasureRange {
   model: string;
   fromMs: number;
   toMs: number;
+  /**
+   * Where the champion's side starts: the step's start, except at a 100%
+   * step, where the champion answers nothing and its traffic since the
+   * rollout began is the baseline.
+   */
+  championFromMs: number;
   championVersion: string;
   candidateVersion: string;
   candidateVariant: 'shadow' | 'canary';
@@ -26,13 +32,14 @@ const ROWS = `
   SELECT if(variant = 'champion', 'champion', 'candidate') AS role, event_id, prediction, score, latency_ms
   FROM {db:Identifier}.predictions
   WHERE model = {model:String}
-    AND ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
-    AND ((variant = 'champion' AND model_version = {champion:String}) OR (variant = {variant:String} AND model_version = {candidate:String}))`;
+    AND ts >= fromUnixTimestamp64Milli(least({fromMs:Int64}, {championFromMs:Int64}), 'UTC') AND ts < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
+    AND ((variant = 'champion' AND model_version = {champion:String} AND ts >= fromUnixTimestamp64Milli({championFromMs:Int64}, 'UTC'))
+      OR (variant = {variant:String} AND model_version = {candidate:String} AND ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')))`;
 
 /** Labels may arrive after the range closes: every label of an event in it counts (the newest when relabeled). */
 const LABELS = `
   SELECT event_id, argMax(label, ts) AS label FROM {db:Identifier}.labels
-  WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
+  WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli(least({fromMs:Int64}, {championFromMs:Int64}), 'UTC')
   GROUP BY event_id`;
 
 const VARIANTS = `
@@ -78,7 +85,7 @@ function mapOf(value: VariantRow['score_bins']): Map<number, number> {
 
 export async function measureVariants(ch: ClickHouse, range: MeasureRange): Promise<AnalysisInput> {
   const params = {
-    model: range.model, fromMs: range.fromMs, toMs: range.toMs, champion: range.championVersion, candidate: range.candidateVersion, variant: range.candidateVariant,
+    model: range.model, fromMs: range.fromMs, toMs: range.toMs, championFromMs: range.championFromMs, champion: range.championVersion, candidate: range.candidateVersion, variant: range.candidateVariant,
   };
   const metrics = { candidate: empty(), champion: empty() };
   const side = (role: string): VariantMetrics => (role === 'champion' ? metrics.champion : metrics.candidate);

@@ -74,6 +74,8 @@ export interface Traffic {
   variant: 'shadow' | 'canary';
   /** Requests per variant. @default 400 */
   requests?: number;
+  /** Whether the champion answers too: not at a 100% canary step, as with the gateway. @default true */
+  champion?: boolean;
   /** Share of the variant's requests that fail (empty prediction, no score), in whole percent. @default 0.02 */
   championErrorRate?: number;
   candidateErrorRate?: number;
@@ -100,12 +102,12 @@ export async function serve(runtime: Runtime, model: string, t: Traffic): Promis
     const ts = t.from + Math.floor(((t.to - t.from) * i) / n);
     const champion = `${tag}-${i}`;
     const candidate = t.variant === 'shadow' ? champion : `${tag}-c${i}`;
-    rows.push({ event_id: champion, ts, variant: 'champion', model_version: t.championVersion, ...answer(i, t.championErrorRate ?? 0.02) });
+    if (t.champion !== false) rows.push({ event_id: champion, ts, variant: 'champion', model_version: t.championVersion, ...answer(i, t.championErrorRate ?? 0.02) });
     rows.push({ event_id: candidate, ts, variant: t.variant, model_version: t.candidateVersion, ...answer(i, t.candidateErrorRate ?? 0.02) });
     // Right 80% of the time, for both.
     const truth = (i * 37) % 100 >= 50 ? 'UP' : 'DOWN';
     const label = i % 5 === 0 ? (truth === 'UP' ? 'DOWN' : 'UP') : truth;
-    labels.push({ event_id: champion, ts: ts + 1000, label });
+    if (t.champion !== false) labels.push({ event_id: champion, ts: ts + 1000, label });
     if (candidate !== champion) labels.push({ event_id: candidate, ts: ts + 1000, label });
   }
   await insertPredictions(runtime.clickhouse, model, rows);
@@ -126,7 +128,11 @@ export function rolloutOf(runtime: Runtime, model: string, version: string, stat
  */
 export async function runStep(runtime: Runtime, controller: RolloutController, clock: FakeClock, r: RolloutRecord, traffic: Partial<Traffic> = {}): Promise<RolloutRecord> {
   const deadline = r.stepStartedAt + INTERVAL_MS;
-  await serve(runtime, r.model, { from: r.stepStartedAt, to: deadline, championVersion: r.championVersion!, candidateVersion: r.version, variant: r.step === 0 ? 'shadow' : 'canary', ...traffic });
+  await serve(runtime, r.model, {
+    from: r.stepStartedAt, to: deadline, championVersion: r.championVersion!, candidateVersion: r.version, variant: r.step === 0 ? 'shadow' : 'canary',
+    // At 100% the gateway sends the champion nothing.
+    champion: !(r.step > 0 && r.weight >= 1), ...traffic,
+  });
   clock.t = Math.max(clock.t, deadline);
   await controller.tick();
   return (await getRollout(runtime.clickhouse, r.rolloutId))!;
