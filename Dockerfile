@@ -21,7 +21,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g 
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app /app
-ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=8080
+# Every rdkafka consumer holds a libuv thread while it waits; ClickHouse I/O needs them too (services/cli/bin.cjs).
+ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=8080 UV_THREADPOOL_SIZE=32
 EXPOSE 8080
 USER node
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
@@ -34,7 +35,7 @@ FROM pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime AS trainer-gpu
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
 COPY --from=build /app /app
 WORKDIR /app
-ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=8080 TRAINER_PYTHON=python3
+ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=8080 TRAINER_PYTHON=python3 UV_THREADPOOL_SIZE=32
 EXPOSE 8080
 ENTRYPOINT ["node", "--import", "tsx", "services/cli/main.ts"]
 CMD ["run", "trainer"]

@@ -38,6 +38,8 @@ describe('release loop: train, evaluate, register, shadow, canary, promote', () 
       HTTP_PORT: String(port),
       TOPIC_PREFIX: prefix,
       LOG_LEVEL: 'info',
+      // As the driftloop launcher (services/cli/bin.cjs) sets it.
+      UV_THREADPOOL_SIZE: '32',
       DRIFTLOOP_ADMIN_TOKEN: ADMIN,
       INGEST_GROUP_ID: uniqueName('ingest'), DRIFT_GROUP_ID: uniqueName('drift'), TRAINER_GROUP_ID: uniqueName('trainer'), EVAL_GROUP_ID: uniqueName('eval'),
       REGISTRY_GROUP_ID: uniqueName('registry'), ROLLOUT_GROUP_ID: uniqueName('rollout'), GATEWAY_GROUP_ID: uniqueName('gateway'),
