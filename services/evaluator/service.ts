@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { topicName } from '../../schemas/index.js';
-import { ConflictError, ValidationError, consumeEvents, counter, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
+import { ConflictError, ValidationError, consumeEvents, counter, systemClock, type Consumer, type ServiceDeps } from '../common/index.js';
 import { getAlias, getVersion } from '../registry/index.js';
 import { validateArtifact, type ModelArtifact } from '../trainer/builtin/index.js';
 import { getRun, type SnapshotWindow } from '../trainer/index.js';
 import { evaluateCandidate, type EvaluationPolicy } from './evaluate.js';
 import { selectHoldout } from './holdout.js';
-import { getEvaluation, saveEvaluation, type EvaluationRecord } from './store.js';
+import { getEvaluation, saveEvaluation, storedGate, type EvaluationRecord } from './store.js';
 
 export interface EvaluatorSettings {
   topicPrefix: string;
@@ -19,15 +19,7 @@ export interface EvaluatorSettings {
   policy: EvaluationPolicy;
 }
 
-export interface EvaluatorDeps {
-  bus: EventBus;
-  clickhouse: ClickHouse;
-  codec: EventCodec;
-  logger: Logger;
-  metrics: Registry;
-  clock?: Clock;
-  settings: EvaluatorSettings;
-}
+export type EvaluatorDeps = ServiceDeps<EvaluatorSettings>;
 
 export interface EvaluatorService {
   start(): Promise<void>;
@@ -81,7 +73,7 @@ export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
       event_id: record.evaluationId, model: record.model, ts: record.createdAt, run_id: record.runId, cause: { kind: record.cause.kind, ref: record.cause.ref, detail: causeDetail },
       candidate_version: record.candidateVersion, champion_version: record.championVersion, decision: record.decision, reason: record.reason.slice(0, 4000),
       candidate_metrics: record.candidateMetrics, champion_metrics: record.championMetrics,
-      gates: record.gates.map((g) => ({ name: g.name, passed: g.passed, value: Number.isFinite(g.value) ? g.value : 0, threshold: g.threshold, detail: g.detail })),
+      gates: record.gates.map(storedGate),
     };
     const producer = await deps.bus.producer();
     await producer.send(topicName(settings.topicPrefix, 'evaluations'), [{ key: record.model, value: await deps.codec.encode('evaluations', event) }]);
@@ -108,11 +100,9 @@ export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
     });
     const outcome = evaluateCandidate({ candidate, champion, rows: holdout.rows, policy: settings.policy, seed: seedOf(result.run_id) });
     const record: EvaluationRecord = {
-      evaluationId, model: result.model, runId: result.run_id, cause: { kind: result.cause.kind, ref: result.cause.ref }, candidateVersion: result.run_id,
-      championVersion: championVersion?.version ?? null, decision: outcome.decision, reason: outcome.reason, holdout: `${holdout.kind}: ${holdout.rows.length} rows`,
-      holdoutRows: holdout.rows.length, candidateMetrics: outcome.candidateMetrics, championMetrics: outcome.championMetrics, candidateCi: outcome.candidateCi,
-      championCi: outcome.championCi, gates: outcome.gates, slices: outcome.slices, artifactUri: result.artifact_uri, artifactSha256: result.artifact_sha256,
-      dataVersion: result.data_version ?? '', createdAt: clock.now(),
+      ...outcome, evaluationId, model: result.model, runId: result.run_id, cause: { kind: result.cause.kind, ref: result.cause.ref }, candidateVersion: result.run_id,
+      championVersion: championVersion?.version ?? null, holdout: `${holdout.kind}: ${holdout.rows.length} rows`, holdoutRows: holdout.rows.length,
+      artifactUri: result.artifact_uri, artifactSha256: result.artifact_sha256, dataVersion: result.data_version ?? '', createdAt: clock.now(),
     };
     await saveEvaluation(ch, record);
     await publish(record, result.cause.detail ?? '');

@@ -1,30 +1,26 @@
 import { fromDateTime64Text as ms, toDateTime64Text as stamp, type ClickHouse } from '../common/index.js';
-import type { Gate, SliceResult } from './gates.js';
+import type { EvaluationOutcome } from './evaluate.js';
+import type { Gate } from './gates.js';
 import type { Interval } from './metrics.js';
 
-/** An evaluation as `evaluations` holds it. */
-export interface EvaluationRecord {
+/** An evaluation as `evaluations` holds it: the outcome, and what was evaluated on what. */
+export interface EvaluationRecord extends EvaluationOutcome {
   evaluationId: string;
   model: string;
   runId: string;
   cause: { kind: string; ref: string };
   candidateVersion: string;
   championVersion: string | null;
-  decision: 'register' | 'reject';
-  reason: string;
   holdout: string;
   holdoutRows: number;
-  candidateMetrics: Record<string, number>;
-  championMetrics: Record<string, number>;
-  candidateCi: Record<string, Interval>;
-  championCi: Record<string, Interval>;
-  gates: Gate[];
-  slices: SliceResult[];
   artifactUri: string;
   artifactSha256: string;
   dataVersion: string;
   createdAt: number;
 }
+
+/** A gate as a Float64 column and the Avro double take it: a value that could not be computed is 0 (its detail says why). */
+export const storedGate = (g: Gate): Gate => ({ name: g.name, passed: g.passed, value: Number.isFinite(g.value) ? g.value : 0, threshold: g.threshold, detail: g.detail });
 
 const toPairs = (ci: Record<string, Interval>): Record<string, [number, number]> => Object.fromEntries(Object.entries(ci).map(([k, v]) => [k, [v.low, v.high]]));
 const fromPairs = (ci: Record<string, [number, number] | { 1: number; 2: number }>): Record<string, Interval> =>
@@ -35,7 +31,7 @@ export async function saveEvaluation(ch: ClickHouse, e: EvaluationRecord): Promi
     evaluation_id: e.evaluationId, model: e.model, run_id: e.runId, cause_kind: e.cause.kind, cause_ref: e.cause.ref, candidate_version: e.candidateVersion, champion_version: e.championVersion,
     decision: e.decision, reason: e.reason, holdout: e.holdout, holdout_rows: e.holdoutRows, candidate_metrics: e.candidateMetrics, champion_metrics: e.championMetrics,
     candidate_ci: toPairs(e.candidateCi), champion_ci: toPairs(e.championCi),
-    gates: e.gates.map((g) => ({ name: g.name, passed: g.passed, value: Number.isFinite(g.value) ? g.value : 0, threshold: g.threshold, detail: g.detail })),
+    gates: e.gates.map(storedGate),
     slices: e.slices.map((s) => ({ feature: s.feature, value: s.value, rows: s.rows, candidate: s.candidate, champion: s.champion })),
     artifact_uri: e.artifactUri, artifact_sha256: e.artifactSha256, data_version: e.dataVersion, created_at: stamp(e.createdAt),
   }]);
