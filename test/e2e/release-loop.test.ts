@@ -1,14 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { topicName } from '../../schemas/index.js';
 import { createEventBus, createEventCodec, createRegistryClient, silentLogger, type EventBus, type EventCodec, type OutgoingMessage } from '../../services/common/index.js';
 import { loadElec2, type Elec2Row } from '../../services/cli/demo/elec2.js';
-import { freePort, kafkaBrokers, tempDir, uniqueName, waitFor } from '../support/index.js';
+import { kafkaBrokers, tempDir, uniqueName, waitFor } from '../support/index.js';
+import { CLI_MAIN, processSetup, startDriftloop } from '../support/process.js';
 
-const MAIN = fileURLToPath(new URL('../../services/cli/main.ts', import.meta.url));
 const ADMIN = 'e2e-admin';
 
 /**
@@ -28,15 +27,7 @@ describe('release loop: train, evaluate, register, shadow, canary, promote', () 
   });
 
   it('promotes a retrained candidate through every step on live gateway traffic', { timeout: 420_000 }, async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const prefix = `${uniqueName('e2e')}.`;
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      CLICKHOUSE_URL: `chdb:${await tempDir()}`,
-      HTTP_PORT: String(port),
-      TOPIC_PREFIX: prefix,
+    const setup = await processSetup('e2e', {
       LOG_LEVEL: 'info',
       // As the driftloop launcher (services/cli/bin.cjs) sets it.
       UV_THREADPOOL_SIZE: '32',
@@ -53,13 +44,12 @@ describe('release loop: train, evaluate, register, shadow, canary, promote', () 
       ROLLOUT_MIN_SAMPLES: '30', ROLLOUT_MIN_LABELED_SAMPLES: '20', ROLLOUT_MAX_STEP_EXTENSIONS: '10',
       ROLLOUT_MAX_ACCURACY_DROP: '0.2', ROLLOUT_MAX_PREDICTION_PSI: '2', ROLLOUT_MIN_AGREEMENT: '0.5', ROLLOUT_MAX_LATENCY_MARGIN_MS: '2000',
       GATEWAY_PLAN_REFRESH_MS: '500', GATEWAY_EMIT_BATCH_WAIT_MS: '50',
-    };
+    });
+    const { url, topicPrefix: prefix } = setup;
     // The process's log, to say what the services did when the test fails.
     const logPath = join(await tempDir(), 'driftloop.log');
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'up'], { env, stdio: ['ignore', openSync(logPath, 'w'), 'inherit'] });
+    const child = await startDriftloop(setup, ['up'], children, { stdout: openSync(logPath, 'w'), timeoutMs: 120_000 });
     const logTail = (pattern: RegExp, lines = 15): string => readFileSync(logPath, 'utf8').split('\n').filter((l) => pattern.test(l)).slice(-lines).join('\n');
-    children.push(child);
-    await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok, { message: 'driftloop ready', timeoutMs: 120_000 });
     const get = async <T>(path: string): Promise<T> => (await (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as T;
 
     const codec: EventCodec = createEventCodec({ client: createRegistryClient({ url: `${url}/schema-registry` }), topicPrefix: prefix });
@@ -143,7 +133,7 @@ describe('release loop: train, evaluate, register, shadow, canary, promote', () 
     expect(moves.find((m) => m.alias === 'previous-champion')?.version).toBe('1');
 
     // The CLI's view of the same state.
-    const cli = (args: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', MAIN, ...args, '--url', url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: ADMIN } }).toString();
+    const cli = (args: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args, '--url', url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: ADMIN } }).toString();
     expect(cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-$/m);
     expect(cli(['rollout', 'elec2'])).toMatch(/^model elec2 version 2 \(champion 1\): promoted, done step 3\/3, weight 0%/);
 

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { avroSchema, topicName } from '../../../schemas/index.js';
@@ -13,10 +12,9 @@ import {
   type EventBus,
   type OutgoingMessage,
 } from '../../../services/common/index.js';
-import { freePort, kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
+import { kafkaBrokers, uniqueName, waitFor } from '../../support/index.js';
+import { processSetup, startDriftloop } from '../../support/process.js';
 import { featureEvent } from '../../support/runtime.js';
-
-const MAIN = fileURLToPath(new URL('../../../services/cli/main.ts', import.meta.url));
 
 describe('ingest process killed with SIGKILL mid-stream', () => {
   const children: ChildProcess[] = [];
@@ -27,32 +25,20 @@ describe('ingest process killed with SIGKILL mid-stream', () => {
   });
 
   it('stores every event exactly once after a restart', { timeout: 240_000 }, async () => {
-    const dir = await tempDir();
-    const port = await freePort();
-    const prefix = `${uniqueName('crash')}.`;
     const groupId = uniqueName('crash');
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      CLICKHOUSE_URL: `chdb:${dir}`,
-      HTTP_PORT: String(port),
-      TOPIC_PREFIX: prefix,
+    const setup = await processSetup('crash', {
       INGEST_GROUP_ID: groupId,
       INGEST_BATCH_MAX_ROWS: '4000',
       INGEST_BATCH_MAX_WAIT_MS: '200',
       // The killed member's partitions move once its session expires.
       INGEST_SESSION_TIMEOUT_MS: '6000',
       LOG_LEVEL: 'warn',
-    };
-    const startIngest = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'up', '--services', 'ingest'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-      children.push(child);
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok, { message: 'ingest ready', timeoutMs: 60_000 });
-      return child;
-    };
+    });
+    const { topicPrefix: prefix } = setup;
+    const startIngest = (): Promise<ChildProcess> => startDriftloop(setup, ['up', '--services', 'ingest'], children, { timeoutMs: 60_000 });
 
     let child = await startIngest();
-    const codec = createEventCodec({ client: createRegistryClient({ url: `http://127.0.0.1:${port}/schema-registry` }), topicPrefix: prefix });
+    const codec = createEventCodec({ client: createRegistryClient({ url: `${setup.url}/schema-registry` }), topicPrefix: prefix });
     const schemaId = (await codec.register(['features'])).get('features')!;
     const type = avro.Type.forSchema(avroSchema('features') as avro.Schema);
     const model = uniqueName('crash');
@@ -86,7 +72,7 @@ describe('ingest process killed with SIGKILL mid-stream', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
 
-    const ch = await createClickHouse({ url: `chdb:${dir}`, database: 'driftloop', logger: silentLogger() });
+    const ch = await createClickHouse({ url: String(setup.env.CLICKHOUSE_URL), database: 'driftloop', logger: silentLogger() });
     try {
       const [r] = await ch.query<{ rows: number; unique: number }>(
         'SELECT count() AS rows, uniqExact(event_id) AS unique FROM {db:Identifier}.features WHERE model = {m:String}',

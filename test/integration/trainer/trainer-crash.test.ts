@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { topicName } from '../../../schemas/index.js';
 import { createEventBus, createEventCodec, createRegistryClient, silentLogger, type EventBus, type OutgoingMessage } from '../../../services/common/index.js';
 import type { RunRecord, TrialRecord } from '../../../services/trainer/index.js';
 import { normal, prng } from '../../support/drift-data.js';
-import { freePort, kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
-
-const MAIN = fileURLToPath(new URL('../../../services/cli/main.ts', import.meta.url));
+import { kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
+import { processSetup, startDriftloop } from '../../support/process.js';
 
 describe('trainer process killed with SIGKILL mid-search', () => {
   const children: ChildProcess[] = [];
@@ -18,15 +16,7 @@ describe('trainer process killed with SIGKILL mid-search', () => {
   });
 
   it('resumes the run after a restart, keeping the trials it had finished', { timeout: 300_000 }, async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const prefix = `${uniqueName('tcrash')}.`;
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      CLICKHOUSE_URL: `chdb:${await tempDir()}`,
-      HTTP_PORT: String(port),
-      TOPIC_PREFIX: prefix,
+    const setup = await processSetup('tcrash', {
       INGEST_GROUP_ID: uniqueName('ingest'),
       INGEST_BATCH_MAX_WAIT_MS: '100',
       TRAINER_GROUP_ID: uniqueName('trainer'),
@@ -35,13 +25,9 @@ describe('trainer process killed with SIGKILL mid-search', () => {
       // Slow trials (an MLP, many epochs, no pruning), so the kill lands mid-search.
       TRAINER_SPEC: JSON.stringify({ algorithm: 'mlp', max_trials: '5', 'param.epochs': '30', 'param.hidden': '[64]', pruner: 'none', window_rows: '4000', sampler: 'random' }),
       LOG_LEVEL: 'warn',
-    };
-    const start = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'up', '--services', 'ingest,trainer'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-      children.push(child);
-      await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok, { message: 'driftloop ready', timeoutMs: 90_000 });
-      return child;
-    };
+    });
+    const { url, topicPrefix: prefix } = setup;
+    const start = (): Promise<ChildProcess> => startDriftloop(setup, ['up', '--services', 'ingest,trainer'], children);
     const get = async <T>(path: string): Promise<T> => (await (await fetch(`${url}${path}`)).json()) as T;
     const shown = (): Promise<{ run?: RunRecord; trials?: TrialRecord[] }> => get('/trainer/runs/crash-run');
 
