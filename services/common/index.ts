@@ -13,3 +13,4 @@ export * from './http/index.js';
 export * from './bus/index.js';
 export * from './clickhouse/index.js';
 export * from './serde/index.js';
+export type { ServiceDeps } from './service-deps.js';

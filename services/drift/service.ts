@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { topicName } from '../../schemas/index.js';
-import { errorMessage, toDateTime64Text, gauge, counter, histogram, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type IncomingMessage, type EventCodec, type Logger, type Registry } from '../common/index.js';
+import { errorMessage, toDateTime64Text, gauge, counter, histogram, systemClock, type Consumer, type IncomingMessage, type ServiceDeps } from '../common/index.js';
 import type { AlertSender } from './alerts/index.js';
 import { decideWindow, judge, type DriftPolicy } from './policy.js';
 import type { ReferenceProfile } from './profile.js';
@@ -24,13 +24,7 @@ export interface DriftSettings {
   policies: ReadonlyMap<string, DriftPolicy>;
 }
 
-export interface DriftDeps {
-  bus: EventBus;
-  clickhouse: ClickHouse;
-  codec: EventCodec;
-  logger: Logger;
-  metrics: Registry;
-  clock?: Clock;
+export interface DriftDeps extends ServiceDeps<DriftSettings> {
   alerts?: AlertSender;
   settings: DriftSettings;
   onFatal?(err: Error): void;

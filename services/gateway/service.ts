@@ -1,4 +1,4 @@
-import { ShutdownError, errorMessage, systemClock, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
+import { ShutdownError, errorMessage, systemClock, type ServiceDeps } from '../common/index.js';
 import type { Deployment } from './deployment.js';
 import { createEmitter, type Emitter } from './emitter.js';
 import { createEventEncoder, type EncodeEvent } from './event-encoder.js';
@@ -22,15 +22,7 @@ export interface GatewaySettings {
   stickyKey: 'entity' | 'event';
 }
 
-export interface GatewayDeps {
-  bus: EventBus;
-  clickhouse: ClickHouse;
-  codec: EventCodec;
-  logger: Logger;
-  metrics: Registry;
-  clock?: Clock;
-  settings: GatewaySettings;
-}
+export type GatewayDeps = ServiceDeps<GatewaySettings>;
 
 export interface GatewayService {
   readonly settings: GatewaySettings;

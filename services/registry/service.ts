@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, consumeEvents, counter, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type Logger, type Registry as MetricsRegistry } from '../common/index.js';
+import { ConflictError, NotFoundError, consumeEvents, counter, systemClock, type Consumer, type ServiceDeps } from '../common/index.js';
 import { getEvaluation } from '../evaluator/index.js';
 import { getRun, listArtifacts } from '../trainer/index.js';
 import { createRegistry, type Registry } from './registry.js';
@@ -10,15 +10,7 @@ export interface RegistrySettings {
   approval: 'auto' | 'manual';
 }
 
-export interface RegistryServiceDeps {
-  bus: EventBus;
-  clickhouse: ClickHouse;
-  codec: EventCodec;
-  logger: Logger;
-  metrics: MetricsRegistry;
-  clock?: Clock;
-  settings: RegistrySettings;
-}
+export type RegistryServiceDeps = ServiceDeps<RegistrySettings>;
 
 export interface RegistryService extends Registry {
   start(): Promise<void>;

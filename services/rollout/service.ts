@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, consumeEvents, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
+import { ConflictError, NotFoundError, consumeEvents, errorMessage, systemClock, type Consumer, type ServiceDeps } from '../common/index.js';
 import { getAlias, getVersion } from '../registry/index.js';
 import { CHAMPION, PREVIOUS_CHAMPION, createActivities, type RolloutRegistry } from './activities.js';
 import { createAnalyser } from './analyse.js';
@@ -21,16 +21,9 @@ export interface RolloutSettings {
   manualGate: boolean;
 }
 
-export interface RolloutDeps {
-  bus: EventBus;
-  clickhouse: ClickHouse;
-  codec: EventCodec;
-  logger: Logger;
-  metrics: Registry;
+export interface RolloutDeps extends ServiceDeps<RolloutSettings> {
   registry: RolloutRegistry;
-  clock?: Clock;
   webhooks?: WebhookSender;
-  settings: RolloutSettings;
 }
 
 /** A rollout as the API shows it: the stored record and when its step is analysed next (running only). */

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ShutdownError, consumeEvents, counter, errorMessage, systemClock, type ClickHouse, type Clock, type Consumer, type EventBus, type EventCodec, type Logger, type Registry } from '../common/index.js';
+import { ConflictError, NotFoundError, ShutdownError, consumeEvents, counter, errorMessage, systemClock, type Consumer, type ServiceDeps } from '../common/index.js';
 import { captureEnvironment, codeVersion } from './environment.js';
 import { SlotPool, discoverSlots } from './executor/index.js';
 import { reproduceRun, type ReproduceReport } from './reproduce.js';
@@ -29,15 +29,7 @@ export interface TrainerSettings {
   defaultSpec: TrainingSpec;
 }
 
-export interface TrainerDeps {
-  bus: EventBus;
-  clickhouse: ClickHouse;
-  codec: EventCodec;
-  logger: Logger;
-  metrics: Registry;
-  clock?: Clock;
-  settings: TrainerSettings;
-}
+export type TrainerDeps = ServiceDeps<TrainerSettings>;
 
 export interface TrainerService {
   start(): Promise<void>;
