@@ -3,6 +3,9 @@ import { opt } from '../common/index.js';
 /** Options of the drift monitor (README "Configuration"). Per-model policy overrides go in DRIFT_POLICIES. */
 export const driftOptions = {
   driftGroupId: opt.string({ env: 'DRIFT_GROUP_ID', doc: 'Kafka consumer group the drift monitor reads training-results with.', default: 'driftloop-drift' }),
+  driftPromotionReference: opt.bool({ env: 'DRIFT_PROMOTION_REFERENCE', doc: 'When a model\'s champion changes (alias champion on registry-events), build its reference from the new champion\'s training window and compare windows from the promotion on with it; false: a reference changes only through POST /drift/models/:model/reference.', default: true }),
+  driftPromotionGroupId: opt.string({ env: 'DRIFT_PROMOTION_GROUP_ID', doc: 'Kafka consumer group the drift monitor reads registry-events (champion moves) with.', default: 'driftloop-drift-promotions' }),
+  driftPromotionFallbackMs: opt.int({ env: 'DRIFT_PROMOTION_FALLBACK_MS', doc: 'A new champion without a training window (registered by hand) gets a reference from the model\'s features of this much event time before its promotion, if there are at least a window\'s minimum (DRIFT_MIN_WINDOW_ROWS or the model\'s policy); 0: none, its windows stay compared with the previous reference (logged).', default: 86_400_000, min: 0 }),
   driftPollIntervalMs: opt.int({ env: 'DRIFT_POLL_INTERVAL_MS', doc: 'How often closed windows are looked for.', default: 5000, min: 10 }),
   driftLatenessMs: opt.int({ env: 'DRIFT_LATENESS_MS', doc: 'A window closes once events this much newer than its end have been ingested (late events are not waited for longer).', default: 60_000, min: 0 }),
   driftWindowMs: opt.int({ env: 'DRIFT_WINDOW_MS', doc: 'Default tumbling window length in event time.', default: 3_600_000, min: 1000 }),

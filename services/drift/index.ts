@@ -4,6 +4,7 @@ export { driftOptions } from './config.js';
 export { DEFAULT_POLICY, parsePolicies, mergePolicy, judge, decideWindow, decisiveTest } from './policy.js';
 export type { DriftPolicy, JudgedStatistic, WindowVerdict } from './policy.js';
 export { buildReferenceProfile } from './reference.js';
+export type { PromotionReferenceSettings } from './promotion-reference.js';
 export type { ReferenceRange } from './reference.js';
 export { computeWindow } from './window-stats.js';
 export { windowStatistics, statisticKey } from './statistics.js';

@@ -23,6 +23,26 @@ export interface ReferenceRange {
   adaptiveChunks?: number;
   /** Floor of the adaptive-threshold noise estimate (stat chunks can be identical). @default 1e-6 */
   epsilon?: number;
+  /** Where windows compared with the profile start. @default to */
+  monitorFrom?: number;
+  /** What the profile says it was built from (and part of its id). @default `range:<from ISO>..<to ISO>` */
+  source?: string;
+  /**
+   * Whether the range's champion predictions are this version's own, so its
+   * score, class and performance reference come from them. False for a range
+   * another model served (a training window): the profile then has features only.
+   * @default true
+   */
+  servedByVersion?: boolean;
+}
+
+/** `range:<from>..<to>`, ISO times: how a profile names the time range it was built from. */
+export const rangeText = (from: number, to: number): string => `range:${new Date(from).toISOString()}..${new Date(to).toISOString()}`;
+
+/** A profile's id: the same model, version, source and grid always give the same one, so a rebuild is recognised. */
+export function referenceProfileId(range: Pick<ReferenceRange, 'model' | 'modelVersion' | 'from' | 'to' | 'source' | 'gridSize'>): string {
+  const source = range.source ?? rangeText(range.from, range.to);
+  return `prof-${createHash('sha256').update(`${range.model}\n${range.modelVersion}\n${source}\n${range.gridSize ?? 1000}`).digest('hex').slice(0, 16)}`;
 }
 
 const RANGE = `model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
@@ -31,14 +51,14 @@ const RANGE = `model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:I
  * Builds the reference profile of a model version from a time range of its
  * ingested features and predictions, all in ClickHouse: quantile grids
  * (quantileExact semantics: element floor(level * n) of the sorted values),
- * moments, category counts, the champion's score and class distribution,
- * reference performance where labels exist, and adaptive thresholds.
+ * moments, category counts, the champion's score and class distribution
+ * and reference performance where labels exist (unless `servedByVersion` is
+ * false), and adaptive thresholds.
  */
 export async function buildReferenceProfile(clickhouse: ClickHouse, range: ReferenceRange, clock: Clock = systemClock): Promise<ReferenceProfile> {
   const K = range.gridSize ?? 1000;
   const params = { model: range.model, from: range.from, to: range.to, K, maxCategories: range.maxCategories ?? 1000, serving: 'champion' };
-  const [{ rows }] = (await clickhouse.query<{ rows: string }>(`SELECT count() AS rows FROM {db:Identifier}.features WHERE ${RANGE}`, params)) as [{ rows: string }];
-  const total = Number(rows);
+  const total = await countFeatures(clickhouse, range);
 
   const numericRows = await clickhouse.query<QuantileRow & { feature: string }>(
     `SELECT k AS feature, ${QUANTILES} FROM {db:Identifier}.features ARRAY JOIN mapKeys(numeric) AS k, mapValues(numeric) AS v
@@ -56,6 +76,39 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
   );
   const categorical = categoryRows.map((r) => categoricalProfile(r.feature, r, total));
 
+  const served = range.servedByVersion === false ? { score: null, classes: null, positive: null } : await servedPredictions(clickhouse, params);
+
+  const profile: ReferenceProfile = {
+    model: range.model,
+    modelVersion: range.modelVersion,
+    profileId: referenceProfileId(range),
+    builtAt: clock.now(),
+    source: range.source ?? rangeText(range.from, range.to),
+    monitorFrom: range.monitorFrom ?? range.to,
+    numeric,
+    categorical,
+    score: served.score,
+    classes: served.classes,
+    positiveLabel: served.positive,
+    performance: null,
+    adaptive: {},
+  };
+  profile.performance = await referencePerformance(clickhouse, profile, range);
+  profile.adaptive = await adaptiveThresholds(clickhouse, profile, range);
+  return profile;
+}
+
+/** Feature events of the model in the range. */
+export async function countFeatures(clickhouse: ClickHouse, range: Pick<ReferenceRange, 'model' | 'from' | 'to'>): Promise<number> {
+  const [row] = await clickhouse.query<{ rows: string }>(`SELECT count() AS rows FROM {db:Identifier}.features WHERE ${RANGE}`, { model: range.model, from: range.from, to: range.to });
+  return Number(row?.rows ?? 0);
+}
+
+/** The serving model's outputs in the range: score quantiles, class counts and the class the score is the probability of. */
+async function servedPredictions(
+  clickhouse: ClickHouse,
+  params: Record<string, unknown>,
+): Promise<{ score: NumericProfile | null; classes: CategoricalProfile | null; positive: string | null }> {
   // The serving model's outputs; other variants are what is being compared.
   const champion = `${RANGE} AND variant = {serving:String}`;
   const [scoreRow] = await clickhouse.query<QuantileRow & { rows: string }>(
@@ -74,28 +127,9 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
     params,
   );
   const classes = classRow ? categoricalProfile('class', classRow, Number(classRow.present)) : null;
-
-  const builtAt = clock.now();
-  const source = `range:${new Date(range.from).toISOString()}..${new Date(range.to).toISOString()}`;
-  const profile: ReferenceProfile = {
-    model: range.model,
-    modelVersion: range.modelVersion,
-    profileId: `prof-${createHash('sha256').update(`${range.model}\n${range.modelVersion}\n${source}\n${K}`).digest('hex').slice(0, 16)}`,
-    builtAt,
-    source,
-    monitorFrom: range.to,
-    numeric,
-    categorical,
-    score,
-    classes,
-    // A class whose predictions carry the highest mean score is what the score is the probability of.
-    positiveLabel: classRow && Number(classRow.scored) > 0 && classes && classes.categories.length === 2 ? classRow.positive : null,
-    performance: null,
-    adaptive: {},
-  };
-  profile.performance = await referencePerformance(clickhouse, profile, range);
-  profile.adaptive = await adaptiveThresholds(clickhouse, profile, range);
-  return profile;
+  // A class whose predictions carry the highest mean score is what the score is the probability of.
+  const positive = classRow && Number(classRow.scored) > 0 && classes && classes.categories.length === 2 ? classRow.positive : null;
+  return { score, classes, positive };
 }
 
 interface QuantileRow {

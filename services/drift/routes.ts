@@ -16,7 +16,7 @@ export interface DriftRoutesOptions {
 
 /**
  * HTTP API of the drift monitor:
- *   GET  /drift/models                          models with a reference profile and their policy
+ *   GET  /drift/models                          models with their newest reference profile and policy
  *   GET  /drift/models/:model/reports?limit=N   latest window reports
  *   POST /drift/models/:model/reference         (admin) build a reference from a time range {version, from, to}
  *   POST /drift/models/:model/retrain           (admin) manual retrain {reason}
@@ -43,6 +43,7 @@ export async function registerDriftRoutes(app: FastifyInstance, options: DriftRo
         model_version: p.modelVersion,
         profile_id: p.profileId,
         source: p.source,
+        monitor_from: new Date(p.monitorFrom).toISOString(),
         features: { numeric: p.numeric.map((f) => f.feature), categorical: p.categorical.map((f) => f.feature) },
         policy: drift.policyFor(p.model),
       })),
@@ -67,7 +68,6 @@ export async function registerDriftRoutes(app: FastifyInstance, options: DriftRo
     if (Number.isNaN(from)) throw new ValidationError('/from', 'must be an ISO-8601 time');
     if (Number.isNaN(to) || to <= from) throw new ValidationError('/to', 'must be an ISO-8601 time after from');
     const profile = await running().buildReference({ model, modelVersion: body.version, from, to });
-    if (profile.numeric.length + profile.categorical.length === 0) throw new ValidationError('/from', `no features of ${model} between from and to`);
     return reply.status(201).send({ profile_id: profile.profileId, numeric: profile.numeric.length, categorical: profile.categorical.length, score: profile.score !== null });
   });
 

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { topicName } from '../../schemas/index.js';
-import { errorMessage, toDateTime64Text, gauge, counter, histogram, systemClock, type Consumer, type IncomingMessage, type ServiceDeps } from '../common/index.js';
+import { ValidationError, consumeEvents, errorMessage, toDateTime64Text, gauge, counter, histogram, systemClock, type Consumer, type IncomingMessage, type ServiceDeps } from '../common/index.js';
 import type { AlertSender } from './alerts/index.js';
 import { decideWindow, judge, type DriftPolicy } from './policy.js';
 import type { ReferenceProfile } from './profile.js';
+import { createPromotionReferences, type PromotionReferenceSettings } from './promotion-reference.js';
 import { buildReferenceProfile, type ReferenceRange } from './reference.js';
 import { createRetrainRequester } from './retrain.js';
 import { windowStatistics } from './statistics.js';
-import { activeProfileIds, lastDecidedWindow, listReports, loadActiveProfiles, saveProfile, saveReport, type DriftReport } from './store.js';
+import { lastDecidedWindow, listReports, loadActiveProfiles, loadProfile, profileChains, saveProfile, saveReport, type DriftReport, type ProfileLink } from './store.js';
 import type { RetrainRequester } from './types.js';
 import { computeWindow } from './window-stats.js';
 import { nextClosedWindow } from './windows.js';
@@ -22,6 +23,8 @@ export interface DriftSettings {
   openRunTimeoutMs: number;
   defaultPolicy: DriftPolicy;
   policies: ReadonlyMap<string, DriftPolicy>;
+  /** Rebuild a model's reference when its champion changes (registry-events); absent: references change only through {@link DriftMonitor.buildReference}. */
+  promotionReference?: PromotionReferenceSettings;
 }
 
 export interface DriftDeps extends ServiceDeps<DriftSettings> {
@@ -36,14 +39,24 @@ export interface DriftMonitor {
   /** Decides every window that has closed, for every model; resolves when done. */
   tick(): Promise<void>;
   readonly retrain: RetrainRequester;
+  /** Builds and stores a profile; it takes over at its `monitorFrom` (the range's end), at the first window not yet decided. Refuses a range without features. */
   buildReference(range: ReferenceRange): Promise<ReferenceProfile>;
+  /** The newest profile of each model: the one its windows are (or, from its `monitorFrom`, will be) compared with. */
   profiles(): ReferenceProfile[];
   reports(model: string, limit: number): Promise<DriftReport[]>;
   policyFor(model: string): DriftPolicy;
 }
 
 interface ModelState {
+  model: string;
+  /** The model's profiles in the order they were built, with where each takes over. */
+  chain: readonly ProfileLink[];
+  /** The profile in force at `nextStart`: what the next window is compared with. */
   profile: ReferenceProfile;
+  /** The newest profile of the chain. */
+  newest: ReferenceProfile;
+  /** Where the next profile of the chain takes over: windows of `profile` end there at the latest. Null when `profile` is the newest. */
+  until: number | null;
   nextStart: number;
   streak: number;
   /** Decision of the last window: an outbound drift alert is firing while it is not `none`. */
@@ -57,6 +70,10 @@ interface ModelState {
  * applies the model's policy, stores and publishes a report per window, and
  * asks for a retrain when the policy says so. Its progress is the reports
  * table itself, so a restart continues at the first undecided window.
+ *
+ * A model's profiles take turns (store.ts `ProfileLink`): a new one, built
+ * through the API or for a new champion, takes over at its `monitorFrom`; the
+ * window that spans that time ends there, and no decided window is redone.
  */
 export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
   const { clickhouse, settings, metrics } = deps;
@@ -73,6 +90,15 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     reports: counter(metrics, 'driftloop_drift_reports_total', 'Windows decided.', ['model', 'decision']),
     requests: counter(metrics, 'driftloop_drift_retrain_requests_total', 'Retrain requests by cause and outcome.', ['model', 'cause', 'status']),
     seconds: histogram(metrics, 'driftloop_drift_window_seconds', 'Time to compute one window in ClickHouse.', ['model']),
+    promotions: counter(metrics, 'driftloop_drift_promotion_references_total', 'Champion moves read from registry-events, by what became of them (built, exists, superseded, skipped).', ['model', 'outcome']),
+  };
+
+  let queue: Promise<unknown> = Promise.resolve();
+  /** Runs `fn` after everything queued before it: ticks and profile changes never interleave. */
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn);
+    queue = run.catch(() => undefined);
+    return run;
   };
 
   const retrain = createRetrainRequester({
@@ -99,16 +125,48 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     },
   });
 
-  async function track(profile: ReferenceProfile): Promise<void> {
-    const last = await lastDecidedWindow(clickhouse, profile.model, profile.profileId);
-    states.set(profile.model, { profile, nextStart: last?.end ?? profile.monitorFrom, streak: last?.streak ?? 0, lastDecision: last?.decision ?? 'none', scheduleSlot: -1 });
+  /**
+   * Brings a model's state up to its chain of profiles: the profile in force
+   * at the next window's start, and where the next one takes over. A model
+   * seen for the first time resumes after its last decided window.
+   */
+  async function follow(model: string, links: readonly ProfileLink[]): Promise<void> {
+    if (links.length === 0) return;
+    const known = states.get(model);
+    const resumed = known ? null : await lastDecidedWindow(clickhouse, model);
+    const nextStart = Math.max(known?.nextStart ?? resumed?.end ?? -Infinity, links[0]!.from);
+    const at = inForceAt(links, nextStart);
+    const link = links[at]!;
+    const last = links[links.length - 1]!;
+    const profile = known?.profile.profileId === link.profileId ? known.profile : await loadProfile(clickhouse, model, link.profileId);
+    const newest = last === link ? profile : known?.newest.profileId === last.profileId ? known.newest : await loadProfile(clickhouse, model, last.profileId);
+    // Not (completely) stored yet: the next tick looks again.
+    if (!profile || !newest) return;
+    const same = known ? known.profile.profileId === profile.profileId : resumed?.profileId === profile.profileId;
+    const next: ModelState = {
+      model, chain: links, profile, newest, until: links[at + 1]?.from ?? null, nextStart,
+      // A drifting streak counts windows against one reference.
+      streak: same ? (known?.streak ?? resumed?.streak ?? 0) : 0,
+      lastDecision: known?.lastDecision ?? resumed?.decision ?? 'none',
+      scheduleSlot: known?.scheduleSlot ?? -1,
+    };
+    if (known && !same) log.info({ model, profile_id: profile.profileId, model_version: profile.modelVersion, from: nextStart, previous_profile_id: known.profile.profileId }, 'windows from here are compared with a new reference');
+    if (known) Object.assign(known, next);
+    else states.set(model, next);
   }
+
+  const followModel = async (model: string): Promise<void> => follow(model, (await profileChains(clickhouse, model)).get(model) ?? []);
 
   async function decideNext(state: ModelState): Promise<boolean> {
     const { profile } = state;
     const policy = policyFor(profile.model);
-    const closed = await nextClosedWindow(clickhouse, profile, state.nextStart, policy, settings.latenessMs);
+    const closed = await nextClosedWindow(clickhouse, profile, state.nextStart, policy, settings.latenessMs, state.until);
     if (!closed) return false;
+    if (closed.empty) {
+      // Nothing between here and where the next profile takes over.
+      state.nextStart = closed.end;
+      return true;
+    }
     const { start } = closed;
     const bounds = { model: profile.model, start, end: closed.end };
     const timer = m.seconds.startTimer({ model: profile.model });
@@ -215,25 +273,36 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
 
   let ticking: Promise<void> | null = null;
   async function tickOnce(): Promise<void> {
-    // Only the ids every tick; a profile's grids are read again only when it changed.
-    for (const [model, profileId] of await activeProfileIds(clickhouse)) {
-      if (states.get(model)?.profile.profileId === profileId) continue;
-      const [profile] = await loadActiveProfiles(clickhouse, model);
-      if (profile) await track(profile);
-    }
+    // Only the chains every tick; a profile's grids are read again only when it comes into force.
+    for (const [model, links] of await profileChains(clickhouse)) await follow(model, links);
     for (const state of states.values()) {
       await scheduled(state);
       // Bounded per tick so one model's backlog does not starve the others.
-      for (let i = 0; i < 100 && (await decideNext(state)); i++);
+      for (let i = 0; i < 100; i++) {
+        if (state.until !== null && state.nextStart >= state.until) await follow(state.model, state.chain);
+        if (!(await decideNext(state))) break;
+      }
     }
   }
   const tick = (): Promise<void> => {
-    ticking ??= tickOnce().finally(() => (ticking = null));
+    ticking ??= serial(tickOnce).finally(() => (ticking = null));
     return ticking;
   };
 
+  /** Stores a profile and follows its model's chain at once, between ticks. */
+  const activate = (profile: ReferenceProfile): Promise<void> =>
+    serial(async () => {
+      await saveProfile(clickhouse, profile);
+      await followModel(profile.model);
+    });
+
+  const promotions = settings.promotionReference
+    ? createPromotionReferences({ clickhouse, clock, logger: log, settings: settings.promotionReference, minRows: (model) => policyFor(model).minWindowRows, activate })
+    : null;
+
   let timer: NodeJS.Timeout | null = null;
   let consumer: Consumer | null = null;
+  let promotionConsumer: Consumer | null = null;
   let stopped = false;
   const loop = (): void => {
     timer = setTimeout(() => {
@@ -247,18 +316,21 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     retrain,
     policyFor,
     tick,
-    profiles: () => [...states.values()].map((s) => s.profile),
+    profiles: () => [...states.values()].map((s) => s.newest),
     reports: (model, limit) => listReports(clickhouse, model, limit),
     async buildReference(range) {
       const profile = await buildReferenceProfile(clickhouse, range, clock);
-      await saveProfile(clickhouse, profile);
-      await track(profile);
+      // Stored, it would take its turn in the model's chain and decide windows with nothing to compare.
+      if (profile.numeric.length + profile.categorical.length === 0) throw new ValidationError('/from', `no features of ${range.model} between from and to`);
+      await activate(profile);
       return profile;
     },
     async start() {
       stopped = false;
       await deps.codec.register(['drift-reports', 'retrain-requests']);
-      for (const p of await loadActiveProfiles(clickhouse)) await track(p);
+      await serial(async () => {
+        for (const [model, links] of await profileChains(clickhouse)) await follow(model, links);
+      });
       consumer = await deps.bus.consumer({
         groupId: settings.groupId,
         topics: [topicName(settings.topicPrefix, 'training-results')],
@@ -270,16 +342,36 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
         },
         onError: (err) => log.warn({ err: errorMessage(err) }, 'training-results consumer error'),
       });
+      if (promotions && settings.promotionReference) {
+        // Read from the topic's beginning by a new group: champion moves already superseded, or already built, are passed over.
+        promotionConsumer = await consumeEvents({
+          bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, topic: 'registry-events', groupId: settings.promotionReference.groupId, logger: log,
+          handle: async (event) => {
+            const outcome = await promotions.onRegistryEvent(event);
+            if (outcome !== 'ignored') m.promotions.inc({ model: String(event.model), outcome });
+          },
+        });
+      }
       loop();
     },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await promotionConsumer?.close();
+      promotionConsumer = null;
       await consumer?.close();
       await ticking?.catch(() => undefined);
+      await queue;
       await deps.alerts?.close();
     },
   };
 }
 
 const TERMINAL_STATES = new Set(['done', 'failed', 'cancelled']);
+
+/** Index of the link in force at `t`: the last one that has taken over by then (the first, before any has). */
+function inForceAt(links: readonly ProfileLink[], t: number): number {
+  let at = 0;
+  for (let i = 1; i < links.length; i++) if (links[i]!.from <= t) at = i;
+  return at;
+}

@@ -47,24 +47,68 @@ export async function saveProfile(ch: ClickHouse, p: ReferenceProfile): Promise<
 
 const ACTIVE_IDS = `SELECT model, argMax(profile_id, built_at) AS active_id FROM {db:Identifier}.drift_profiles WHERE {model:String} = '' OR model = {model:String} GROUP BY model`;
 
-/** Model -> id of its newest profile: what a poll needs to notice a new one. */
-export async function activeProfileIds(ch: ClickHouse): Promise<Map<string, string>> {
-  const rows = await ch.query<{ model: string; active_id: string }>(ACTIVE_IDS, { model: '' });
-  return new Map(rows.map((r) => [r.model, r.active_id]));
-}
-
 /** The newest profile of every model (or of `model`). */
 export async function loadActiveProfiles(ch: ClickHouse, model?: string): Promise<ReferenceProfile[]> {
+  return loadProfiles(ch, `(model, profile_id) IN (${ACTIVE_IDS})`, { model: model ?? '' });
+}
+
+/** One profile, or null while it is not (completely) stored. */
+export async function loadProfile(ch: ClickHouse, model: string, profileId: string): Promise<ReferenceProfile | null> {
+  const [profile] = await loadProfiles(ch, 'model = {model:String} AND profile_id = {profile:String}', { model, profile: profileId });
+  return profile ?? null;
+}
+
+async function loadProfiles(ch: ClickHouse, where: string, params: Record<string, unknown>): Promise<ReferenceProfile[]> {
   const rows = await ch.query<ProfileRow>(
-    `SELECT * FROM {db:Identifier}.drift_profiles FINAL
-     WHERE (model, profile_id) IN (${ACTIVE_IDS})
-     ORDER BY model, kind, feature`,
-    { model: model ?? '' },
+    `SELECT * FROM {db:Identifier}.drift_profiles FINAL WHERE ${where} ORDER BY model, kind, feature`,
+    params,
     { output_format_json_quote_denormals: 1 },
   );
   const byModel = new Map<string, ProfileRow[]>();
   for (const r of rows) byModel.set(r.model, [...(byModel.get(r.model) ?? []), r]);
-  return [...byModel.values()].map(toProfile);
+  // A profile is one insert, its `meta` row included: without it, it is not there yet.
+  return [...byModel.values()].filter((r) => r.some((x) => x.kind === 'meta')).map(toProfile);
+}
+
+/** Whether a profile with this id is stored. */
+export async function profileExists(ch: ClickHouse, model: string, profileId: string): Promise<boolean> {
+  const rows = await ch.query('SELECT 1 FROM {db:Identifier}.drift_profiles WHERE model = {model:String} AND profile_id = {profile:String} AND kind = \'meta\' LIMIT 1', { model, profile: profileId });
+  return rows.length > 0;
+}
+
+/**
+ * A profile's place in its model's sequence of references. Profiles follow
+ * each other in the order they were built; each is in force from its
+ * `monitorFrom`, never before the one built before it took over, until the
+ * next one takes over. A window is compared with the profile in force at its
+ * start and ends, at the latest, where the next one takes over.
+ */
+export interface ProfileLink {
+  profileId: string;
+  modelVersion: string;
+  builtAt: number;
+  monitorFrom: number;
+  /** Where this profile takes over: max(monitorFrom, where the one before took over). */
+  from: number;
+}
+
+/** Model -> its profiles in the order they were built (the last is the newest), with where each takes over. */
+export async function profileChains(ch: ClickHouse, model = ''): Promise<Map<string, ProfileLink[]>> {
+  // Aliases differ from the columns: ClickHouse would read a column name in an aggregate as the alias.
+  const rows = await ch.query<{ model: string; profile_id: string; version: string; built: string; monitor: string }>(
+    `SELECT model, profile_id, argMax(model_version, built_at) AS version, toString(max(built_at)) AS built, toString(argMax(monitor_from, built_at)) AS monitor
+     FROM {db:Identifier}.drift_profiles WHERE kind = 'meta' AND ({model:String} = '' OR model = {model:String})
+     GROUP BY model, profile_id ORDER BY model, max(built_at), profile_id`,
+    { model },
+  );
+  const chains = new Map<string, ProfileLink[]>();
+  for (const r of rows) {
+    const chain = chains.get(r.model) ?? [];
+    const monitorFrom = ms(r.monitor);
+    chain.push({ profileId: r.profile_id, modelVersion: r.version, builtAt: ms(r.built), monitorFrom, from: Math.max(monitorFrom, chain.at(-1)?.from ?? -Infinity) });
+    chains.set(r.model, chain);
+  }
+  return chains;
 }
 
 function toProfile(rows: ProfileRow[]): ReferenceProfile {
@@ -127,14 +171,14 @@ export async function saveReport(ch: ClickHouse, report: DriftReport, streak: nu
   }]);
 }
 
-/** Where the next window of `profileId` starts, the drifting streak before it and the last decision; null before the first report. */
-export async function lastDecidedWindow(ch: ClickHouse, model: string, profileId: string): Promise<{ end: number; streak: number; decision: DriftReport['decision'] } | null> {
-  const [row] = await ch.query<{ end: string; streak: number; decision: DriftReport['decision'] }>(
-    `SELECT toString(max(window_end)) AS end, argMax(streak, window_end) AS streak, argMax(decision, window_end) AS decision
-     FROM {db:Identifier}.drift_reports WHERE model = {model:String} AND profile_id = {profile:String} HAVING count() > 0`,
-    { model, profile: profileId },
+/** The model's last decided window (by any profile): where the next starts, the drifting streak, its decision and profile; null before the first. */
+export async function lastDecidedWindow(ch: ClickHouse, model: string): Promise<{ end: number; streak: number; decision: DriftReport['decision']; profileId: string } | null> {
+  const [row] = await ch.query<{ end: string; streak: number; decision: DriftReport['decision']; profile_id: string }>(
+    `SELECT toString(max(window_end)) AS end, argMax(streak, window_end) AS streak, argMax(decision, window_end) AS decision, argMax(profile_id, window_end) AS profile_id
+     FROM {db:Identifier}.drift_reports WHERE model = {model:String} HAVING count() > 0`,
+    { model },
   );
-  return row ? { end: ms(row.end), streak: Number(row.streak), decision: row.decision } : null;
+  return row ? { end: ms(row.end), streak: Number(row.streak), decision: row.decision, profileId: row.profile_id } : null;
 }
 
 export async function listReports(ch: ClickHouse, model: string, limit: number): Promise<DriftReport[]> {

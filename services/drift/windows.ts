@@ -2,12 +2,21 @@ import { fromDateTime64Text, type ClickHouse } from '../common/index.js';
 import type { DriftPolicy } from './policy.js';
 import type { ReferenceProfile } from './profile.js';
 
+/** A closed window; `empty` when no event fell in it (it only moves the monitor to its end). */
+export interface ClosedWindow {
+  start: number;
+  end: number;
+  empty?: boolean;
+}
+
 /**
  * The tumbling window that starts at `start` (moved forward past empty
  * stretches, on the `windowMs` grid), once it has closed in event time: events
  * at least `latenessMs` (plus the label delay, for models with performance)
  * newer than its end have been ingested. Count windows end before the
- * (N+1)-th event; events tied with it wait for the next window. Null while open.
+ * (N+1)-th event; events tied with it wait for the next window. With `until`
+ * (where the next reference profile takes over) no window ends after it: the
+ * last one before it is cut short there. Null while open.
  */
 export async function nextClosedWindow(
   clickhouse: ClickHouse,
@@ -15,8 +24,10 @@ export async function nextClosedWindow(
   start: number,
   policy: DriftPolicy,
   latenessMs: number,
-): Promise<{ start: number; end: number } | null> {
+  until: number | null = null,
+): Promise<ClosedWindow | null> {
   const { model } = profile;
+  if (until !== null && start >= until) return null;
   const margin = latenessMs + (profile.positiveLabel !== null ? policy.labelDelayMs : 0);
   const params = { model, start, rows: policy.windowRows };
   const after = `model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC')`;
@@ -26,14 +37,14 @@ export async function nextClosedWindow(
   );
   if (!edge) return null;
   const watermark = fromDateTime64Text(edge.watermark);
+  const first = fromDateTime64Text(edge.first);
+  if (until !== null && first >= until) return watermark >= until + margin ? { start, end: until, empty: true } : null;
   if (policy.windowRows > 0) {
     const [nth] = await clickhouse.query<{ at: string }>(`SELECT toString(ts) AS at FROM {db:Identifier}.features WHERE ${after} ORDER BY ts LIMIT 1 OFFSET {rows:UInt64}`, params);
-    if (!nth) return null;
-    const end = Math.max(fromDateTime64Text(nth.at), start + 1);
-    return watermark >= end + margin ? { start, end } : null;
+    const end = Math.min(nth ? Math.max(fromDateTime64Text(nth.at), start + 1) : Infinity, until ?? Infinity);
+    return Number.isFinite(end) && watermark >= end + margin ? { start, end } : null;
   }
-  const first = fromDateTime64Text(edge.first);
   const aligned = start + Math.floor((first - start) / policy.windowMs) * policy.windowMs;
-  const end = aligned + policy.windowMs;
+  const end = Math.min(aligned + policy.windowMs, until ?? Infinity);
   return watermark >= end + margin ? { start: aligned, end } : null;
 }

@@ -18,6 +18,7 @@ beforeAll(async () => {
     DRIFTLOOP_ADMIN_TOKEN: ADMIN,
     DRIFT_HOOK_TOKEN: HOOK,
     DRIFT_GROUP_ID: uniqueName('drift'),
+    DRIFT_PROMOTION_GROUP_ID: uniqueName('promotions'),
     DRIFT_WINDOW_MS: '600000',
     DRIFT_LATENESS_MS: '0',
     DRIFT_POLL_INTERVAL_MS: '3600000',
