@@ -12,6 +12,14 @@ import { describeEvent } from './story.js';
 import { summarize, type DemoSummary } from './summary.js';
 import type { Timeline } from './timeline.js';
 
+/** A model as GET /drift/models lists it, with its newest reference. */
+interface DriftModel {
+  model: string;
+  model_version: string;
+  profile_id: string;
+  features: { numeric: string[]; categorical: string[] };
+}
+
 export interface DemoLoopDeps {
   runtime: Pick<Runtime, 'bus' | 'codec' | 'config' | 'url' | 'kafkaBrokers' | 'clickhouse'>;
   api: DemoApi;
@@ -26,9 +34,10 @@ export interface DemoLoopDeps {
 
 /**
  * The demo's story, phase by phase, against running services: history in,
- * a first champion by request, its drift reference, then live traffic until
- * the loop has retrained and rolled out by itself (plus a tail). Narrates
- * every control event as it happens and returns what it saw.
+ * a first champion by request, the drift reference the monitor builds for
+ * it, then live traffic until the loop has retrained and rolled out by itself
+ * (plus a tail). Narrates every control event as it happens and returns what
+ * it saw.
  */
 export async function playDemoLoop(deps: DemoLoopDeps): Promise<DemoSummary> {
   const { runtime, api, timeline, plan, elec2, out, startedAt } = deps;
@@ -57,10 +66,12 @@ export async function playDemoLoop(deps: DemoLoopDeps): Promise<DemoSummary> {
     phase = 'first model';
     firstRunId = await requestFirstModel(runtime, history);
     await waitUntil('the gateway to serve version 1', async () => (await fetch(`${runtime.url}/v1/models/${MODEL}`)).ok, 180_000);
-    const reference = await api.post<{ profile_id: string; numeric: number; categorical: number }>(`/drift/models/${MODEL}/reference`, {
-      version: '1', from: new Date(history.from).toISOString(), to: new Date(history.to).toISOString(),
-    });
-    note(`gateway serves ${MODEL} v1; drift reference ${reference.profile_id}: ${reference.numeric} numeric + ${reference.categorical} categorical features over the history`);
+    // The monitor builds the champion's reference by itself, from the window v1 was trained on.
+    const reference = await waitUntil('the drift reference of version 1', async () => {
+      const { models } = await api.get<{ models: DriftModel[] }>('/drift/models');
+      return models.find((m) => m.model === MODEL && m.model_version === '1');
+    }, 120_000);
+    note(`gateway serves ${MODEL} v1; drift reference ${reference.profile_id}, built by the monitor from v1's training window: ${reference.features.numeric.length} numeric + ${reference.features.categorical.length} categorical features`);
 
     phase = 'replay';
     const replayStarted = Date.now();

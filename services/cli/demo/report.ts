@@ -50,7 +50,7 @@ function driftChart(s: DemoSummary): string {
   const max = Math.max(10, ...series.flatMap((x) => x.points.map(([, y]) => y)));
   const yMax = 10 ** Math.ceil(Math.log10(max));
   return lineChart({
-    title: `PSI per feature per window of ${s.plan.windowRows} gateway events, against v1's reference (log scale)`,
+    title: `PSI per feature per window of ${s.plan.windowRows} gateway events, against the champion's reference (log scale)`,
     series, x: xAxis(s), y: { min: 0.001, max: yMax, log: true, ticks: logTicks(0.001, yMax), label: 'PSI' },
     markers: markersOf(s), threshold: { y: 0.2, label: 'PSI 0.2' },
   });
@@ -119,7 +119,7 @@ export function renderReport(s: DemoSummary): string {
 <p class="lead">${escapeXml(`${s.mode} mode, ${s.seconds.toFixed(0)} s, ${new Date(s.finishedAt).toISOString()}. Outcome: ${outcome}; final champion v${s.finalChampion ?? '–'}.`)}</p>
 <pre>${escapeXml(s.text)}</pre>
 <h2>Drift</h2>
-<figure>${driftChart(s)}<figcaption>Each point is one count window of ${s.plan.windowRows} feature events the gateway emitted, compared by the drift monitor (one ClickHouse query) with the reference built from v1's training history. The Victorian columns are constant in Elec2 before May 1997, so their PSI jumps when real values arrive. Windows after a promotion are still compared with v1's reference: the monitor keeps a model's reference until one is built for the new champion.</figcaption></figure>
+<figure>${driftChart(s)}<figcaption>Each point is one count window of ${s.plan.windowRows} feature events the gateway emitted, compared by the drift monitor (one ClickHouse query) with the reference of the champion of the time, which the monitor builds by itself from the data that champion was trained on: v1's from the history, a promoted version's from the recent traffic it was trained on. The Victorian columns are constant in Elec2 before May 1997, so their PSI jumps when real values arrive. Windows after a promotion are compared with the new champion's reference; the window that spans the promotion ends at it.</figcaption></figure>
 <h2>Prequential accuracy</h2>
 <figure>${accuracyChart(s)}<figcaption>Every replayed record is first answered by the gateway (champion or canary), then its label is produced to Kafka; the line is the share of right answers among the last 500 (per version, dashed: the last 200 answers of that version). The shaded band is the rollout.</figcaption></figure>
 ${table(['answers', 'accuracy', 'records'], accuracy)}
