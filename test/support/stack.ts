@@ -149,7 +149,7 @@ export async function firstChampion(stack: Stack, rows: readonly Elec2Row[]): Pr
 export interface Traffic {
   /** Instances answered. */
   readonly sent: number;
-  /** Requests answered with a non-200 (or not at all) while `up` said the stack was up. */
+  /** Requests answered with a non-200. */
   readonly failures: number;
   /** Requests that found no server (the stack down). */
   readonly refused: number;
@@ -164,7 +164,7 @@ export interface Traffic {
  * Live traffic: requests of `batch` Elec2 rows from `from` on (cycling over
  * `span` rows) through POST /v1/models/elec2:predict, sticky by entity, each
  * answer's true label produced to Kafka right after. A refused connection (the
- * stack killed) is counted apart and retried after a pause.
+ * stack killed) is counted apart; either failure pauses the loop a little.
  */
 export function startTraffic(stack: Stack, options: { from: number; span?: number; batch?: number; pauseMs?: number }): Traffic {
   const { from, span = 15_000, batch = 10, pauseMs = 20 } = options;
@@ -182,6 +182,7 @@ export function startTraffic(stack: Stack, options: { from: number; span?: numbe
       }
       if (!res.ok) {
         state.failures++;
+        await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
       const { predictions } = (await res.json()) as { predictions: { variant: string }[] };
@@ -206,7 +207,7 @@ export function startTraffic(stack: Stack, options: { from: number; span?: numbe
 }
 
 export interface RolloutView {
-  rollout_id: string;
+  rolloutId: string;
   version: string;
   state: string;
   phase: string;
