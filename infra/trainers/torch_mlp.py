@@ -449,7 +449,7 @@ def parse_table(f: IO[str], path: str) -> Table:
 class NumericFeature:
     name: str
     mean: float
-    std: float  # population std of the present train values; 1 where that is 0 or not finite
+    std: float  # population std of the present train values; 0 where they are all equal (the feature then contributes nothing)
 
 
 @dataclass(frozen=True)
@@ -485,7 +485,9 @@ def fit_preprocessing(train: Table, max_categories: int) -> Preprocessing:
     """Standardization and one-hot vocabularies fitted on train only.
 
     Like the builtin trainer, which sees a feature only where a row has a
-    value, a column with no present train value is not a feature.
+    value, a column with no present train value is not a feature; one whose
+    present values are all equal gets std 0, so that it contributes nothing
+    when it varies later (Elec2's Victorian columns, constant for a year).
     """
     numeric = []
     for name in sorted(train.numeric, key=code_units):
@@ -493,6 +495,10 @@ def fit_preprocessing(train: Table, max_categories: int) -> Preprocessing:
         if present.size == 0:
             continue
         mean = sequential_sum(present) / present.size
+        if present.min() == present.max():
+            # Tested directly, as in the builtin trainer: the computed std of equal values is a rounding residue, rarely 0.
+            numeric.append(NumericFeature(name, mean, 0.0))
+            continue
         std = math.sqrt(sequential_sum((present - mean) ** 2) / present.size)
         numeric.append(NumericFeature(name, mean, std if std > 0 and math.isfinite(std) else 1.0))
     categorical = []
@@ -509,12 +515,13 @@ def fit_preprocessing(train: Table, max_categories: int) -> Preprocessing:
 
 def transform(pre: Preprocessing, table: Table) -> NDArray[np.float32]:
     """Rows to the float32 input matrix: standardized numerics (missing: 0, the train
-    mean), then each categorical's one-hot columns (missing: all zeros; outside the
-    vocabulary: the other column where there is one, else all zeros). A feature the
-    file lacks is missing in every row."""
+    mean; a feature with std 0, constant in train: 0 in every row), then each
+    categorical's one-hot columns (missing: all zeros; outside the vocabulary: the
+    other column where there is one, else all zeros). A feature the file lacks is
+    missing in every row."""
     x = np.zeros((table.rows, pre.width), dtype=np.float64)
     for c, f in enumerate(pre.numeric):
-        if f.name in table.numeric:
+        if f.std > 0 and f.name in table.numeric:
             x[:, c] = np.nan_to_num((table.numeric[f.name] - f.mean) / f.std, nan=0.0)
     row_index = np.arange(table.rows)
     c = len(pre.numeric)

@@ -54,24 +54,28 @@ export async function writeArtifact(dir: string, artifact: ModelArtifact, name =
 
 /**
  * Trains the reference PyTorch trainer (infra/trainers/torch_mlp.py) on a
- * small synthetic CSV in `dir`: model.json (with the preprocessing) and
- * model.onnx. Undefined when `python` cannot import torch.
+ * small synthetic CSV in `dir` (or on `parts` when given): model.json (with
+ * the preprocessing), model.onnx and metrics.json. Undefined when `python`
+ * cannot import torch.
  */
 export async function trainTorchModel(
   dir: string,
   python = '/usr/bin/python3',
-  options: { seed?: number; rows?: number; hidden?: number[]; epochs?: number } = {},
-): Promise<{ json: string; onnx: string; sha256: string } | undefined> {
+  options: { seed?: number; rows?: number; hidden?: number[]; epochs?: number; parts?: { train: TabularRows; validation: TabularRows; test: TabularRows } } = {},
+): Promise<{ json: string; onnx: string; metrics: string; sha256: string } | undefined> {
   const { seed = 7, rows: count = 600, hidden = [8], epochs = 3 } = options;
   try {
     await run(python, ['-c', 'import torch']);
   } catch {
     return undefined;
   }
-  const rows = syntheticRows(count, seed);
-  const a = Math.floor(count * 0.7);
-  const b = Math.floor(count * 0.85);
-  const parts = { train: rows.slice(0, a), validation: rows.slice(a, b), test: rows.slice(b) };
+  let parts = options.parts;
+  if (!parts) {
+    const rows = syntheticRows(count, seed);
+    const a = Math.floor(count * 0.7);
+    const b = Math.floor(count * 0.85);
+    parts = { train: rows.slice(0, a), validation: rows.slice(a, b), test: rows.slice(b) };
+  }
   for (const [name, part] of Object.entries(parts)) await writeTabularCsv(join(dir, `${name}.csv`), { eventIds: part.map((_, i) => `${name}-${i}`), rows: part });
   const spec = {
     protocol: 'driftloop.trainer/1', run_id: 'gateway-test', trial: 0, attempt: 1, model: 'onnx-test',
@@ -81,5 +85,5 @@ export async function trainTorchModel(
   await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
   await run(python, [TORCH_MLP, join(dir, 'spec.json')], { timeout: 120_000 });
   const json = join(dir, 'model.json');
-  return { json, onnx: join(dir, 'model.onnx'), sha256: sha256(await readFile(json)) };
+  return { json, onnx: join(dir, 'model.onnx'), metrics: join(dir, 'metrics.json'), sha256: sha256(await readFile(json)) };
 }

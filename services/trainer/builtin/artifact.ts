@@ -51,7 +51,8 @@ function numericFeature(value: unknown, path: string): NumericFeature {
   const f = object(value, path);
   const name = string(f.name, `${path}/name`);
   if (typeof f.mean !== 'number' || !Number.isFinite(f.mean)) throw new ValidationError(`${path}/mean`, `must be a finite number (got ${JSON.stringify(f.mean)})`);
-  if (typeof f.std !== 'number' || !Number.isFinite(f.std) || f.std <= 0) throw new ValidationError(`${path}/std`, `must be a finite number > 0 (got ${JSON.stringify(f.std)})`);
+  // 0 marks a feature constant in train (it contributes nothing); older artifacts hold only positive stds.
+  if (typeof f.std !== 'number' || !Number.isFinite(f.std) || f.std < 0) throw new ValidationError(`${path}/std`, `must be a finite number >= 0 (got ${JSON.stringify(f.std)})`);
   return { name, mean: f.mean, std: f.std };
 }
 

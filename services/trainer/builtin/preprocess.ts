@@ -32,7 +32,9 @@ const isPresent = (v: number | undefined): v is number => v !== undefined && Num
 /**
  * Fits standardization (population mean and std of the present values) and
  * one-hot vocabularies on train only; validation and serving rows are later
- * transformed with these statistics.
+ * transformed with these statistics. A numeric feature whose present train
+ * values are all equal (or that has none) gets std 0: it carried no
+ * information in train, so it contributes nothing when it varies later.
  */
 export function fitPreprocessor(train: TabularRows, options: FitPreprocessorOptions = {}): FittedPreprocessor {
   const maxCategories = options.maxCategories ?? DEFAULT_MAX_CATEGORIES;
@@ -54,20 +56,27 @@ export function fitPreprocessor(train: TabularRows, options: FitPreprocessorOpti
   const numeric: NumericFeature[] = [...numericNames].sort(compareStrings).map((name) => {
     let sum = 0;
     let n = 0;
+    let min = Infinity;
+    let max = -Infinity;
     for (const row of train) {
       const v = row.numeric[name];
       if (isPresent(v)) {
         sum += v;
         n++;
+        if (v < min) min = v;
+        if (v > max) max = v;
       }
     }
     const mean = n > 0 ? sum / n : 0;
+    // Equal values are tested directly: their computed std is rarely exactly 0 (the mean of thousands of copies
+    // of 0.003467 is not 0.003467), and dividing by that rounding residue scales serving values by up to 1e18.
+    if (!(min < max)) return { name, mean, std: 0 };
     let squares = 0;
     for (const row of train) {
       const v = row.numeric[name];
       if (isPresent(v)) squares += (v - mean) * (v - mean);
     }
-    const std = n > 0 ? Math.sqrt(squares / n) : 0;
+    const std = Math.sqrt(squares / n);
     return { name, mean, std: std > 0 && Number.isFinite(std) ? std : 1 };
   });
 
@@ -101,7 +110,8 @@ export function inputWidth(preprocessing: Preprocessing): number {
 
 /**
  * Rows to the model's input matrix: standardized numerics (a missing or
- * non-finite value becomes 0, the train mean), then the one-hot columns of
+ * non-finite value becomes 0, the train mean; every value of a feature with
+ * std 0, constant in train, becomes 0 too), then the one-hot columns of
  * each categorical feature (missing: all zeros; outside the vocabulary: the
  * "other" column where there is one, all zeros otherwise). Features the
  * preprocessing does not know are ignored.
@@ -119,7 +129,7 @@ export function transform(preprocessing: Preprocessing, rows: readonly FeatureRo
     let c = 0;
     for (const f of preprocessing.numeric) {
       const v = numeric[f.name];
-      data[base + c] = isPresent(v) ? (v - f.mean) / f.std : 0;
+      data[base + c] = f.std > 0 && isPresent(v) ? (v - f.mean) / f.std : 0;
       c++;
     }
     for (let k = 0; k < preprocessing.categorical.length; k++) {

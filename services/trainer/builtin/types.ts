@@ -33,7 +33,13 @@ export interface EpochMetrics {
 export interface NumericFeature {
   name: string;
   mean: number;
-  /** Population standard deviation; 1 where the train values were constant or all missing. */
+  /**
+   * Population standard deviation. 0 where the present train values were all
+   * equal or there were none: the feature's standardized value is then always
+   * 0, so it contributes nothing however it varies in serving. Older
+   * artifacts hold 1 or a rounding residue (4e-19) there instead, and are
+   * scored with what they hold.
+   */
   std: number;
 }
 

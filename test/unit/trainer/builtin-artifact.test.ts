@@ -67,7 +67,7 @@ describe('builtin model artifact', () => {
     ['a short weight array', (d) => (d.layers[0]!.weights as number[]).pop(), '/layers/0/weights: must hold 48 numbers (holds 47)'],
     ['a null weight', (d) => ((d.layers[1]!.weights as unknown[])[3] = null), '/layers/1/weights/3: must be a finite number (got null)'],
     ['an unknown activation', (d) => (d.layers[0]!.activation = 'tanh'), '/layers/0/activation: "tanh" is not allowed (allowed: relu, softmax)'],
-    ['a zero std', (d) => ((d.preprocessing as { numeric: { std: number }[] }).numeric[1]!.std = 0), '/preprocessing/numeric/1/std: must be a finite number > 0 (got 0)'],
+    ['a negative std', (d) => ((d.preprocessing as { numeric: { std: number }[] }).numeric[1]!.std = -1), '/preprocessing/numeric/1/std: must be a finite number >= 0 (got -1)'],
     ['a positive class that is not a class', (d) => (d.positive_class = 'maybe'), '/positive_class: must be one of the classes (differ, same)'],
     ['a single class', (d) => (d.classes = ['same']), '/classes: must name at least 2 classes'],
   ] as [string, (d: Record<string, unknown> & { layers: Record<string, unknown>[] }) => void, string][])('rejects %s with the path in the message', (_name, change, message) => {
@@ -75,6 +75,33 @@ describe('builtin model artifact', () => {
     expect(() => validateArtifact(doc)).toThrow(ValidationError);
     expect(() => validateArtifact(doc)).toThrow(message);
     expect(() => compileModel(doc)).toThrow(message);
+  });
+
+  it('scores an artifact written before constant features got std 0 with the std it records (1 or a rounding residue), as it always did', () => {
+    // Softmax regression over x (std 2) and two features constant in their train data, recorded the old way.
+    const old: ModelArtifact = {
+      format: 'driftloop.builtin', version: 1, algorithm: 'logistic', classes: ['DOWN', 'UP'], positive_class: 'UP',
+      preprocessing: { numeric: [{ name: 'x', mean: 1, std: 2 }, { name: 'c1', mean: 5, std: 1 }, { name: 'c2', mean: 0.0034670000000000005, std: 4.336808689942018e-19 }], categorical: [] },
+      layers: [{ weights: [0.5, -0.5, 0.25, -0.25, 1e-18, -1e-18], bias: [0.1, -0.1], rows: 3, cols: 2, activation: 'softmax' }],
+      params: {}, seed: 1, trained_rows: 10, created_with: 'driftloop 0.1.0',
+    };
+    const row = { numeric: { x: 3, c1: 7, c2: 0.5 }, categorical: {} };
+    // Inputs (3 - 1) / 2 = 1, (7 - 5) / 1 = 2, (0.5 - 0.003467) / 4.34e-19 = 1.14e18: each weighs in.
+    const inputs = [1, 2, (0.5 - 0.0034670000000000005) / 4.336808689942018e-19];
+    const logits = [0, 1].map((j) => 0.1 * (j === 0 ? 1 : -1) + inputs.reduce((sum, v, k) => sum + v * old.layers[0]!.weights[k * 2 + j]!, 0));
+    const up = 1 / (1 + Math.exp(logits[0]! - logits[1]!));
+    const [p] = predictProba(JSON.parse(JSON.stringify(old)), [row]);
+    expect(p![1]).toBeCloseTo(up, 12);
+    expect(predictProba(old, [{ numeric: { x: 3, c1: 5, c2: 0.0034670000000000005 }, categorical: {} }])).not.toEqual([p]);
+  });
+
+  it('accepts std 0, a feature constant in train, and scores it as contributing nothing', () => {
+    const doc = mutated((d) => ((d.preprocessing as { numeric: { std: number }[] }).numeric[1]!.std = 0));
+    const model = compileModel(doc);
+    const name = model.artifact.preprocessing.numeric[1]!.name;
+    const rows = [-1e9, 0, 3, 1e9].map((v) => ({ numeric: { ...validation[0]!.numeric, [name]: v }, categorical: validation[0]!.categorical }));
+    const [first, ...rest] = model.predictProba(rows);
+    for (const p of rest) expect(p).toEqual(first);
   });
 
   it('rejects a document that is not an object', () => {

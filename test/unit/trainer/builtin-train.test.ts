@@ -130,6 +130,25 @@ describe('builtin training progress', () => {
   });
 });
 
+describe('builtin trainers on a feature constant in train', () => {
+  // As Elec2's vicprice before Victoria's data starts: one value in every train row, whose computed std is a rounding residue.
+  const VICPRICE = 0.003467;
+  const withVicprice = (rows: TabularRows, value: (i: number) => number): TabularRows => rows.map((r, i) => ({ ...r, numeric: { ...r.numeric, vicprice: value(i) } }));
+  const train = withVicprice(xor(400, 11), () => VICPRICE);
+  const validation = withVicprice(xor(100, 12), () => VICPRICE);
+  const serving = xor(200, 13);
+  const wild = [-1e9, -1, 0, 0.5, 1, 1e6, 1e300, NaN];
+
+  it.each(['logistic', 'mlp'] as const)('%s: predictions with the feature varying wildly in serving equal those with it at its train value', async (algorithm) => {
+    const { artifact } = await trainBuiltin({ algorithm, params: algorithm === 'mlp' ? { hidden: [8], epochs: 5 } : { epochs: 5 }, seed: 4, train, validation });
+    expect(artifact.preprocessing.numeric.find((f) => f.name === 'vicprice')!.std).toBe(0);
+    const model = JSON.parse(JSON.stringify(artifact)) as typeof artifact;
+    const atTrainValue = predictProba(model, withVicprice(serving, () => VICPRICE));
+    expect(predictProba(model, withVicprice(serving, (i) => wild[i % wild.length]!))).toEqual(atTrainValue);
+    expect(predictProba(model, serving)).toEqual(atTrainValue);
+  });
+});
+
 describe('builtin training input checks', () => {
   const base = { algorithm: 'mlp' as const, params: {}, seed: 1, train: xor(40, 1), validation: xor(20, 2) };
 
