@@ -64,9 +64,12 @@ describe('whole stack killed mid-canary', () => {
     expect(rollouts.map((r) => [r.version, r.state])).toEqual([['2', 'promoted'], ['1', 'promoted']]);
     const { history: moves } = await s.get<{ history: { alias: string; version: string }[] }>(`/registry/models/${MODEL}/aliases/history`);
     expect(moves.filter((m) => m.alias === 'champion').map((m) => m.version)).toEqual(['1', '2']);
+    expect(moves.find((m) => m.alias === 'previous-champion')?.version).toBe('1');
     // Each version was registered once although the control topics were read again after the restart.
     const { versions } = await s.get<{ versions: { version: string }[] }>(`/registry/models/${MODEL}`);
     expect(versions.map((v) => v.version).sort()).toEqual(['1', '2']);
+    expect(s.cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-$/m);
+    expect(s.cli(['rollout', MODEL])).toMatch(/^model elec2 version 2 \(champion 1\): promoted, done step 3\/3, weight 0%/);
     console.log(`killed in canary step ${killedIn.step} (weight ${killedIn.weight}); back in ${restartedIn} ms, resumed at step ${resumed.step}`);
 
     expect(await s.kill('SIGTERM')).toBe(0);

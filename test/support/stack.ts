@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { topicName } from '../../schemas/index.js';
 import { createEventBus, createEventCodec, createRegistryClient, silentLogger, type EventBus, type EventCodec, type OutgoingMessage } from '../../services/common/index.js';
 import { loadElec2, type Elec2Row } from '../../services/cli/demo/elec2.js';
+import { followLoop, type Timeline } from '../../services/cli/demo/timeline.js';
+import type { Runtime } from '../../services/cli/runtime.js';
 import { kafkaBrokers, tempDir, uniqueName, waitFor } from './index.js';
 import { CLI_MAIN, processSetup, startDriftloop, type ProcessSetup } from './process.js';
 
@@ -64,6 +66,8 @@ export interface Stack {
   stored(table: string): Promise<number>;
   /** The process's log lines matching `pattern`, the last `lines` of them. */
   logTail(pattern: RegExp, lines?: number): string;
+  /** A consumer of every control topic from the beginning, decoding the model's events as any operator's tool would. */
+  follow(): Promise<Timeline>;
   /** `driftloop <args> --url <stack>` with the admin token; its stdout. */
   cli(args: readonly string[]): string;
   close(): Promise<void>;
@@ -124,6 +128,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
       await send('labels', rows.map((r, i) => ({ event_id: id(r), model: MODEL, ts: ts(i) + 500, label: options.label?.(r) ?? r.label })), byId);
     },
     stored: async (table) => Number(new RegExp(`^driftloop_ingest_rows_total\\{table="${table}"\\} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0),
+    follow: () => followLoop({ bus, codec, config: { topicPrefix: prefix } } as unknown as Pick<Runtime, 'bus' | 'codec' | 'config'>, MODEL, silentLogger()),
     logTail: (pattern, lines = 15) => readFileSync(logPath, 'utf8').split('\n').filter((l) => pattern.test(l)).slice(-lines).join('\n'),
     cli: (args) => execFileSync(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args, '--url', url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: ADMIN_TOKEN } }).toString(),
     close: async () => {
