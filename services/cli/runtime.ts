@@ -58,6 +58,12 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** Adds routes to the shared HTTP server before it starts listening (fastify freezes routes then). */
   routes?: ((app: HttpServer['app'], shared: { logger: Logger; metrics: Registry; clickhouse: ClickHouse }) => Promise<void>)[];
+  /**
+   * A /readyz check in place from the moment the server listens (it must
+   * listen before the services start: the embedded Schema Registry answers on
+   * it), failing while the caller is still starting what serves the routes.
+   */
+  startup?: () => void;
 }
 
 export async function startRuntime(config: CommonConfig, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -97,6 +103,7 @@ export async function startRuntime(config: CommonConfig, logger: Logger, options
     const http = createHttpServer({ logger, registry: metrics, host: config.httpHost, port: config.httpPort });
     closers.push(() => http.close());
     http.addReadinessCheck('clickhouse', () => clickhouse.ping());
+    if (options.startup) http.addReadinessCheck('startup', options.startup);
 
     let embeddedRegistry: SchemaRegistryService | undefined;
     if (!config.schemaRegistryUrl) {

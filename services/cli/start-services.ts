@@ -28,8 +28,14 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
   const { names, env, logger, onFatal } = options;
   const config = loadConfig(commonOptions, env);
   const running = new Map<ServiceName, RunnableService>();
+  // The HTTP server answers while the engines and then the services start one by one: until the last has started, /readyz
+  // says what is pending, so nothing (a load balancer, a test, the demo) calls an API whose service is not there yet.
+  let starting: string | null = 'the engines';
   const runtime = await startRuntime(config, logger, {
     routes: names.map((name) => (app, shared) => registerServiceRoutes(name, app, { config, env, ...shared }, running)),
+    startup: () => {
+      if (starting) throw new Error(`starting ${starting}`);
+    },
   });
   const started: { name: ServiceName; service: RunnableService }[] = [];
   let stopping: Promise<void> | null = null;
@@ -49,12 +55,14 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
   };
   try {
     for (const name of names) {
+      starting = name;
       const service: RunnableService = await SERVICES[name].build(runtime, env, onFatal);
       runtime.http.addReadinessCheck(name, () => service.checkReady?.());
       await service.start();
       started.push({ name, service });
       running.set(name, service);
     }
+    starting = null;
   } catch (err) {
     await stop();
     throw err;

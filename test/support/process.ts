@@ -37,6 +37,9 @@ export async function startDriftloop(
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], { env: setup.env, stdio: ['ignore', options.stdout ?? 'ignore', 'inherit'] });
   children.push(child);
-  await waitFor(async () => (await fetch(`${setup.url}/readyz`).catch(() => undefined))?.ok, { message: `driftloop ${args.join(' ')} ready`, timeoutMs: options.timeoutMs ?? 90_000 });
+  await waitFor(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`driftloop ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+    return (await fetch(`${setup.url}/readyz`).catch(() => undefined))?.ok;
+  }, { message: `driftloop ${args.join(' ')} ready`, timeoutMs: options.timeoutMs ?? 90_000 });
   return child;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { topicName } from '../../schemas/index.js';
 import { createEventBus, createEventCodec, createRegistryClient, silentLogger, type EventBus, type EventCodec, type OutgoingMessage } from '../../services/common/index.js';
 import { loadElec2, type Elec2Row } from '../../services/cli/demo/elec2.js';
+import { followLoop, type Timeline } from '../../services/cli/demo/timeline.js';
+import type { Runtime } from '../../services/cli/runtime.js';
 import { kafkaBrokers, tempDir, uniqueName, waitFor } from './index.js';
 import { CLI_MAIN, processSetup, startDriftloop, type ProcessSetup } from './process.js';
 
@@ -64,6 +66,8 @@ export interface Stack {
   stored(table: string): Promise<number>;
   /** The process's log lines matching `pattern`, the last `lines` of them. */
   logTail(pattern: RegExp, lines?: number): string;
+  /** A consumer of every control topic from the beginning, decoding the model's events as any operator's tool would. */
+  follow(): Promise<Timeline>;
   /** `driftloop <args> --url <stack>` with the admin token; its stdout. */
   cli(args: readonly string[]): string;
   close(): Promise<void>;
@@ -124,6 +128,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
       await send('labels', rows.map((r, i) => ({ event_id: id(r), model: MODEL, ts: ts(i) + 500, label: options.label?.(r) ?? r.label })), byId);
     },
     stored: async (table) => Number(new RegExp(`^driftloop_ingest_rows_total\\{table="${table}"\\} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0),
+    follow: () => followLoop({ bus, codec, config: { topicPrefix: prefix } } as unknown as Pick<Runtime, 'bus' | 'codec' | 'config'>, MODEL, silentLogger()),
     logTail: (pattern, lines = 15) => readFileSync(logPath, 'utf8').split('\n').filter((l) => pattern.test(l)).slice(-lines).join('\n'),
     cli: (args) => execFileSync(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args, '--url', url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: ADMIN_TOKEN } }).toString(),
     close: async () => {
@@ -149,7 +154,7 @@ export async function firstChampion(stack: Stack, rows: readonly Elec2Row[]): Pr
 export interface Traffic {
   /** Instances answered. */
   readonly sent: number;
-  /** Requests answered with a non-200 (or not at all) while `up` said the stack was up. */
+  /** Requests answered with a non-200. */
   readonly failures: number;
   /** Requests that found no server (the stack down). */
   readonly refused: number;
@@ -164,7 +169,7 @@ export interface Traffic {
  * Live traffic: requests of `batch` Elec2 rows from `from` on (cycling over
  * `span` rows) through POST /v1/models/elec2:predict, sticky by entity, each
  * answer's true label produced to Kafka right after. A refused connection (the
- * stack killed) is counted apart and retried after a pause.
+ * stack killed) is counted apart; either failure pauses the loop a little.
  */
 export function startTraffic(stack: Stack, options: { from: number; span?: number; batch?: number; pauseMs?: number }): Traffic {
   const { from, span = 15_000, batch = 10, pauseMs = 20 } = options;
@@ -182,6 +187,7 @@ export function startTraffic(stack: Stack, options: { from: number; span?: numbe
       }
       if (!res.ok) {
         state.failures++;
+        await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
       const { predictions } = (await res.json()) as { predictions: { variant: string }[] };
@@ -206,7 +212,7 @@ export function startTraffic(stack: Stack, options: { from: number; span?: numbe
 }
 
 export interface RolloutView {
-  rollout_id: string;
+  rolloutId: string;
   version: string;
   state: string;
   phase: string;
