@@ -9,6 +9,13 @@ import { champion, firstChampion, MODEL, startStack, startTraffic, type Stack, t
 const WINDOW = 14 * 48;
 const REQUEST = 24;
 
+/** A model as GET /drift/models lists it, with its newest reference. */
+interface DriftModel {
+  model: string;
+  model_version: string;
+  profile_id: string;
+}
+
 /**
  * The whole loop, every service in one `driftloop up` process, nothing done
  * by hand after the first model: Elec2 replayed through the gateway crosses
@@ -43,8 +50,11 @@ describe('whole loop: injected drift to promotion', () => {
     // Six windows of history before the replay, which starts two windows before Victoria joins.
     const replayFrom = VICTORIA_JOINS_INDEX - 2 * WINDOW;
     const history = s.elec2.slice(replayFrom - 6 * WINDOW, replayFrom);
-    const range = await firstChampion(s, history);
-    const reference = await s.post<{ profile_id: string }>(`/drift/models/${MODEL}/reference`, { version: '1', from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() });
+    await firstChampion(s, history);
+    // The monitor builds the champion's reference by itself, from the window it was trained on.
+    const referenceOf = async (version: string): Promise<DriftModel | undefined> =>
+      (await s.get<{ models: DriftModel[] }>('/drift/models')).models.find((m) => m.model === MODEL && m.model_version === version);
+    const reference = await waitFor(() => referenceOf('1'), { message: 'the drift reference of version 1', timeoutMs: 60_000, intervalMs: 250 });
 
     traffic = startTraffic(s, { from: replayFrom, span: 20_000, batch: REQUEST });
     const t = traffic;
@@ -96,6 +106,9 @@ describe('whole loop: injected drift to promotion', () => {
     const run = await s.get<{ run: { state: string; dataVersion: string } }>(`/trainer/runs/${runId}`);
     expect(run.run.state).toBe('done');
     expect(version.version.lineage.data_version).toBe(run.run.dataVersion);
+    // Windows from here on are compared with the new champion's own reference.
+    const next = await waitFor(() => referenceOf('2'), { message: 'the drift reference of version 2', timeoutMs: 60_000, intervalMs: 250 });
+    expect(next.profile_id).not.toBe(reference.profile_id);
     expect(s.cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-$/m);
 
     // No event lost: every instance the gateway answered is in ClickHouse once as features, once as a serving prediction, and its label too.
