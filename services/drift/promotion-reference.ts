@@ -18,7 +18,16 @@ export interface PromotionReferenceSettings {
    * previous reference. @default 86_400_000
    */
   fallbackMs: number;
+  /**
+   * Event time a new champion must have served since its promotion before its
+   * reference is completed from its own answers (served-reference.ts); the
+   * policy's minWindowRows and minLabeledRows apply too. @default 86_400_000
+   */
+  servedMs?: number;
 }
+
+/** {@link PromotionReferenceSettings.servedMs}: a whole daily cycle, as the fallback's. */
+export const DEFAULT_SERVED_MS = 86_400_000;
 
 /** What became of one registry event: `built` is the only one that changed anything. */
 export type PromotionOutcome = 'ignored' | 'superseded' | 'exists' | 'built' | 'skipped';

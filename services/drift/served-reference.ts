@@ -9,6 +9,8 @@ export interface ServedThresholds {
   minRows: number;
   /** Labeled ones among them before its reference performance is. */
   minLabeledRows: number;
+  /** Event time served since the promotion before the prediction part is built. */
+  minServedMs: number;
 }
 
 /** What the served traffic so far completes: nothing yet, or the prediction part, with or without the reference performance. */
@@ -16,14 +18,15 @@ export type ServedStep = { build: false } | { build: true; performance: boolean 
 
 /**
  * Pure: whether a profile awaiting `awaiting` is completed now, given the
- * version's champion predictions (and labeled ones) since its promotion. The
- * prediction part waits for `minRows` predictions; the performance for
+ * version's champion predictions (and labeled ones) over the `servedMs` since
+ * its promotion. The prediction part waits for `minServedMs` of traffic and
+ * `minRows` predictions; the performance for
  * `minLabeledRows` labeled ones, and never holds the prediction part back
  * (labels may trail by days, or never come).
  */
-export function servedStep(awaiting: ServedPart['awaiting'], counts: { predictions: number; labeled: number }, thresholds: ServedThresholds): ServedStep {
+export function servedStep(awaiting: ServedPart['awaiting'], counts: { predictions: number; labeled: number; servedMs: number }, thresholds: ServedThresholds): ServedStep {
   const labeled = counts.labeled >= thresholds.minLabeledRows;
-  if (awaiting === 'predictions') return counts.predictions >= thresholds.minRows ? { build: true, performance: labeled } : { build: false };
+  if (awaiting === 'predictions') return counts.predictions >= thresholds.minRows && counts.servedMs >= thresholds.minServedMs ? { build: true, performance: labeled } : { build: false };
   if (awaiting === 'performance') return labeled ? { build: true, performance: true } : { build: false };
   return { build: false };
 }
@@ -51,8 +54,10 @@ export interface ServedReferences {
 
 /**
  * Completes a new champion's features-only reference (promotion-reference.ts)
- * from the traffic the champion serves itself: once it has answered enough
- * events (variant `champion`, its own `model_version`) since its promotion,
+ * from the traffic the champion serves itself: once it has served long enough
+ * (`servedMs`, a whole daily cycle by default, so its reference spans the
+ * cycle its windows will see) and answered enough events (variant
+ * `champion`, its own `model_version`) since its promotion,
  * the profile gets the score and class distributions of those answers, and,
  * once enough of them are labeled, the reference accuracy; from then on
  * windows judge prediction drift and accuracy drop again.
@@ -75,8 +80,10 @@ export function createServedReferences(deps: ServedReferenceDeps): ServedReferen
       const served = profile.served;
       if (!served?.awaiting || to <= served.from || to <= (served.to ?? -Infinity)) return null;
       const thresholds = deps.thresholds(profile.model);
+      // Too short a span: nothing to count yet.
+      if (served.awaiting === 'predictions' && to - served.from < thresholds.minServedMs) return null;
       const counts = await countServed(ch, { model: profile.model, modelVersion: profile.modelVersion, from: served.from, to });
-      const step = servedStep(served.awaiting, counts, thresholds);
+      const step = servedStep(served.awaiting, { ...counts, servedMs: to - served.from }, thresholds);
       if (!step.build) return null;
       const part = await buildServedPart(ch, profile, { from: served.from, to, performance: step.performance });
       const completed: ReferenceProfile = { ...profile, ...part, builtAt: Math.max(deps.clock.now(), profile.builtAt + 1), served: { from: served.from, to, awaiting: awaitingAfter(part) } };

@@ -4,7 +4,7 @@ import { ValidationError, consumeEvents, errorMessage, toDateTime64Text, gauge, 
 import type { AlertSender } from './alerts/index.js';
 import { decideWindow, judge, type DriftPolicy } from './policy.js';
 import type { ReferenceProfile } from './profile.js';
-import { createPromotionReferences, type PromotionReferenceSettings } from './promotion-reference.js';
+import { createPromotionReferences, DEFAULT_SERVED_MS, type PromotionReferenceSettings } from './promotion-reference.js';
 import { buildReferenceProfile, type ReferenceRange } from './reference.js';
 import { createRetrainRequester } from './retrain.js';
 import { createServedReferences } from './served-reference.js';
@@ -164,7 +164,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
 
   const servedReferences = createServedReferences({
     clickhouse, clock, logger: log,
-    thresholds: (model) => ({ minRows: policyFor(model).minWindowRows, minLabeledRows: policyFor(model).minLabeledRows }),
+    thresholds: (model) => ({ minRows: policyFor(model).minWindowRows, minLabeledRows: policyFor(model).minLabeledRows, minServedMs: settings.promotionReference?.servedMs ?? DEFAULT_SERVED_MS }),
   });
 
   /**

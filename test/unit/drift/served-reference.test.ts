@@ -1,23 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { awaitingAfter, servedStep } from '../../../services/drift/served-reference.js';
 
-const thresholds = { minRows: 100, minLabeledRows: 50 };
+const DAY = 86_400_000;
+const thresholds = { minRows: 100, minLabeledRows: 50, minServedMs: DAY };
 
 describe('completing a new champion\'s reference from its own traffic', () => {
   it('waits for a window\'s minimum of the champion\'s own predictions before building its prediction part', () => {
-    expect(servedStep('predictions', { predictions: 99, labeled: 99 }, thresholds)).toEqual({ build: false });
-    expect(servedStep('predictions', { predictions: 100, labeled: 0 }, thresholds)).toEqual({ build: true, performance: false });
+    expect(servedStep('predictions', { predictions: 99, labeled: 99, servedMs: DAY }, thresholds)).toEqual({ build: false });
+    expect(servedStep('predictions', { predictions: 100, labeled: 0, servedMs: DAY }, thresholds)).toEqual({ build: true, performance: false });
+  });
+
+  it('waits until the champion has served a whole span (its daily cycle), however many answers came sooner', () => {
+    expect(servedStep('predictions', { predictions: 1e6, labeled: 1e6, servedMs: DAY - 1 }, thresholds)).toEqual({ build: false });
+    expect(servedStep('predictions', { predictions: 1e6, labeled: 1e6, servedMs: DAY }, thresholds)).toEqual({ build: true, performance: true });
   });
 
   it('adds the reference performance only once enough predictions are labeled, and never holds the prediction part back for labels', () => {
-    expect(servedStep('predictions', { predictions: 100, labeled: 49 }, thresholds)).toEqual({ build: true, performance: false });
-    expect(servedStep('predictions', { predictions: 100, labeled: 50 }, thresholds)).toEqual({ build: true, performance: true });
-    expect(servedStep('performance', { predictions: 5000, labeled: 49 }, thresholds)).toEqual({ build: false });
-    expect(servedStep('performance', { predictions: 5000, labeled: 50 }, thresholds)).toEqual({ build: true, performance: true });
+    expect(servedStep('predictions', { predictions: 100, labeled: 49, servedMs: DAY }, thresholds)).toEqual({ build: true, performance: false });
+    expect(servedStep('predictions', { predictions: 100, labeled: 50, servedMs: DAY }, thresholds)).toEqual({ build: true, performance: true });
+    expect(servedStep('performance', { predictions: 5000, labeled: 49, servedMs: DAY }, thresholds)).toEqual({ build: false });
+    expect(servedStep('performance', { predictions: 5000, labeled: 50, servedMs: DAY }, thresholds)).toEqual({ build: true, performance: true });
   });
 
   it('builds nothing for a profile that awaits nothing', () => {
-    expect(servedStep(null, { predictions: 1e6, labeled: 1e6 }, thresholds)).toEqual({ build: false });
+    expect(servedStep(null, { predictions: 1e6, labeled: 1e6, servedMs: DAY }, thresholds)).toEqual({ build: false });
   });
 
   it('keeps a classifier completed without labels awaiting its performance, and nothing else', () => {
