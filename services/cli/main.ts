@@ -7,9 +7,10 @@
  *   driftloop config [--markdown]          every configuration option, its default and what it allows
  *   driftloop runs [show <run> | compare <run> <run>… | cancel <run>]   experiment tracking (HTTP API of a running driftloop)
  *   driftloop reproduce <run>              re-execute a run from its record and compare its metrics
+ *   driftloop replay <topic> --from <pos>  dead letters back to their topics, or a consumer group rewound (Kafka itself)
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, errorMessage } from '../common/index.js';
+import { ConfigError, ValidationError, errorMessage } from '../common/index.js';
 import { up, parseServiceNames } from './commands/up.js';
 import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
@@ -17,6 +18,7 @@ import type { ApiOptions } from './commands/api.js';
 import { decideVersionCommand, listModelsCommand, showModelCommand } from './commands/models.js';
 import { rolloutOperationCommand, showRolloutCommand } from './commands/rollout.js';
 import { statusCommand } from './commands/status.js';
+import { replayCommand } from './commands/replay.js';
 import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand } from './commands/runs.js';
 
 /** A command line that does not parse: usage goes with the message, exit code 2. */
@@ -46,8 +48,15 @@ const USAGE = `usage: driftloop <command>
   rollback <model> --reason R   roll the candidate back (or, with none, undo the last promotion)
   pause <model>, resume <model>  hold or continue a rollout
   rollout approve <model> pass a rollout's manual gate
+  replay dead-letters --from P [--to P] [--source T] [--dry-run]
+                          re-publish dead letters to the topics they came from
+  replay <topic> --from P --group G [--wait 45s] [--dry-run]
+                          rewind group G (a group id or service: ingest, drift, trainer,
+                          evaluator, registry, rollout) on <topic> to P; the group must be stopped
+                          P: earliest, latest, an offset, a time (2025-01-31T12:00:00Z) or a duration
+                          ago (30m, 2h); replay talks to Kafka itself (KAFKA_BROKERS, TOPIC_PREFIX)
 
-  Every command but up, run, demo and config talks to a running driftloop: --url (default $DRIFTLOOP_URL
+  Every command but up, run, demo, config and replay talks to a running driftloop: --url (default $DRIFTLOOP_URL
   or http://127.0.0.1:8080), --json for machine-readable output.
 `;
 
@@ -130,6 +139,15 @@ async function main(argv: string[]): Promise<void> {
       if (command === 'rollback' && !values.reason) throw new UsageError('rollback needs --reason "why"');
       return rolloutOperationCommand(apiOptions(values), command, positionals[0]!, { ...(values.reason ? { reason: values.reason } : {}), actor: values.actor ?? process.env.USER ?? 'cli' });
     }
+    case 'replay': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { from: { type: 'string' }, to: { type: 'string' }, group: { type: 'string' }, source: { type: 'string' }, wait: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+      });
+      if (positionals.length !== 1) throw new UsageError('replay takes exactly one topic: dead-letters, or a topic with --group');
+      return replayCommand({ topic: positionals[0]!, from: values.from, to: values.to, group: values.group, source: values.source, wait: values.wait, dryRun: values['dry-run'] ?? false, json: values.json ?? false });
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -148,5 +166,5 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(`driftloop: ${errorMessage(err)}${err instanceof UsageError ? `\n\n${USAGE}` : ''}`);
-  process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof ConfigError || err instanceof UsageError || err instanceof ValidationError ? 2 : 1);
 });

@@ -103,7 +103,7 @@ const drift: ServiceDefinition<DriftMonitor> = {
         openRunTimeoutMs: c.driftOpenRunTimeoutMs,
         defaultPolicy,
         policies: parsePolicies(c.driftPolicies, defaultPolicy),
-        promotionReference: c.driftPromotionReference ? { groupId: c.driftPromotionGroupId, fallbackMs: c.driftPromotionFallbackMs } : undefined,
+        promotionReference: c.driftPromotionReference ? { groupId: c.driftPromotionGroupId, fallbackMs: c.driftPromotionFallbackMs, servedMs: c.driftPromotionServedMs } : undefined,
       },
     });
   },

@@ -38,6 +38,20 @@ export interface ReferencePerformance {
   auc: number | null;
 }
 
+/**
+ * The prediction part of a profile built from a range its version did not
+ * serve (a new champion's training window): features only at first, completed
+ * by the monitor from the traffic the version serves as champion (served-reference.ts).
+ */
+export interface ServedPart {
+  /** Where the version's own traffic starts: its promotion. */
+  from: number;
+  /** End (exclusive) of the served range the prediction part was built from; null while the profile has features only. */
+  to: number | null;
+  /** What is still missing: the prediction part, or the reference performance (a classifier whose labels had not arrived); null once complete. */
+  awaiting: 'predictions' | 'performance' | null;
+}
+
 /** Per statistic key (`<kind>:<feature>:<test>`), mean + 3 sigma of the statistic over reference chunks. */
 export type AdaptiveThresholds = Record<string, number>;
 
@@ -64,6 +78,8 @@ export interface ReferenceProfile {
   positiveLabel: string | null;
   performance: ReferencePerformance | null;
   adaptive: AdaptiveThresholds;
+  /** Set when the prediction part comes from served traffic after the profile was built; absent or null: it came with the range. */
+  served?: ServedPart | null;
 }
 
 /** Maps each fine bucket slot (under, grid..., over) to its coarse bin: under, decile bins, over. */

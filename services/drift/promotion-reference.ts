@@ -18,7 +18,16 @@ export interface PromotionReferenceSettings {
    * previous reference. @default 86_400_000
    */
   fallbackMs: number;
+  /**
+   * Event time a new champion must have served since its promotion before its
+   * reference is completed from its own answers (served-reference.ts); the
+   * policy's minWindowRows and minLabeledRows apply too. @default 86_400_000
+   */
+  servedMs?: number;
 }
+
+/** {@link PromotionReferenceSettings.servedMs}: a whole daily cycle, as the fallback's. */
+export const DEFAULT_SERVED_MS = 86_400_000;
 
 /** What became of one registry event: `built` is the only one that changed anything. */
 export type PromotionOutcome = 'ignored' | 'superseded' | 'exists' | 'built' | 'skipped';
@@ -48,13 +57,14 @@ export interface PromotionReferences {
  * `ts`, wall-clock time, and windows are in event time: the two agree as far
  * as producers stamp events as they happen (the gateway stamps its own).
  *
- * The reference has features only. The training window's predictions came
- * from the previous champion (or none, for a first model): its scores and
- * classes say nothing about the new model's, so comparing with them would
- * report a recalibrated model as prediction drift, and its accuracy there is
- * not the new model's. Prediction drift and the accuracy check of the model
- * stay off until a reference over traffic the new champion served is built
- * through the API (POST /drift/models/:model/reference).
+ * The reference has features only at first. The training window's
+ * predictions came from the previous champion (or none, for a first model):
+ * its scores and classes say nothing about the new model's, so comparing with
+ * them would report a recalibrated model as prediction drift, and its
+ * accuracy there is not the new model's. The monitor completes the profile
+ * from the new champion's own traffic once it has served enough
+ * (served-reference.ts); until then prediction drift and the accuracy check
+ * of the model are off.
  *
  * Idempotent: the profile id follows from (model, version, promotion time,
  * range), so a replayed event finds its profile stored and builds nothing; an

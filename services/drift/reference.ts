@@ -4,7 +4,7 @@ import { systemClock } from '../common/index.js';
 import type { CategoricalProfile, NumericProfile, ReferenceProfile } from './profile.js';
 import { distributionParams } from './sql/distribution.js';
 import { longHistogramsSql } from './sql/distribution.js';
-import { numericBucketParams, numericHistogramsSql, scoreBucketsSql, type WindowRow } from './sql/window-query.js';
+import { numericBucketParams, numericHistogramsSql, scoreBucketsSql, type WindowBounds, type WindowRow } from './sql/window-query.js';
 import { computeWindow } from './window-stats.js';
 import { statisticKey, windowStatistics } from './statistics.js';
 
@@ -92,8 +92,10 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
     positiveLabel: served.positive,
     performance: null,
     adaptive: {},
+    // Features only: the monitor completes the prediction part from the traffic this version serves from monitorFrom on.
+    served: range.servedByVersion === false ? { from: range.monitorFrom ?? range.to, to: null, awaiting: 'predictions' } : null,
   };
-  profile.performance = await referencePerformance(clickhouse, profile, range);
+  profile.performance = await referencePerformance(clickhouse, profile, { model: range.model, start: range.from, end: range.to });
   profile.adaptive = await adaptiveThresholds(clickhouse, profile, range);
   return profile;
 }
@@ -104,13 +106,52 @@ export async function countFeatures(clickhouse: ClickHouse, range: Pick<Referenc
   return Number(row?.rows ?? 0);
 }
 
-/** The serving model's outputs in the range: score quantiles, class counts and the class the score is the probability of. */
+/** Champion predictions of `modelVersion` in [from, to), and how many of them have a label (as a window's performance counts them). */
+export async function countServed(clickhouse: ClickHouse, range: Pick<ReferenceRange, 'model' | 'modelVersion' | 'from' | 'to'>): Promise<{ predictions: number; labeled: number }> {
+  const [row] = await clickhouse.query<{ predictions: string; labeled: string }>(
+    `SELECT count() AS predictions, countIf(event_id IN (SELECT event_id FROM {db:Identifier}.labels WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC'))) AS labeled
+     FROM {db:Identifier}.predictions WHERE ${SERVED}`,
+    { model: range.model, from: range.from, to: range.to, serving: 'champion', version: range.modelVersion },
+  );
+  return { predictions: Number(row?.predictions ?? 0), labeled: Number(row?.labeled ?? 0) };
+}
+
+/** The prediction part of a profile, built from what its version served as champion. */
+export type ServedPrediction = Pick<ReferenceProfile, 'score' | 'classes' | 'positiveLabel' | 'performance' | 'adaptive'>;
+
+/**
+ * The prediction part of `profile` from the champion predictions its own
+ * version (`profile.modelVersion`) served in [from, to), all in ClickHouse as
+ * {@link buildReferenceProfile} does: score and class distributions, the
+ * positive class, the reference performance (when `performance`; labeled
+ * predictions only) and the adaptive thresholds, those of prediction
+ * statistics measured on chunks of the served range, the features' kept.
+ */
+export async function buildServedPart(
+  clickhouse: ClickHouse,
+  profile: ReferenceProfile,
+  range: Pick<ReferenceRange, 'from' | 'to' | 'gridSize' | 'maxCategories' | 'adaptiveChunks' | 'epsilon'> & { performance: boolean },
+): Promise<ServedPrediction> {
+  const params = { model: profile.model, from: range.from, to: range.to, K: range.gridSize ?? 1000, maxCategories: range.maxCategories ?? 1000, serving: 'champion', version: profile.modelVersion };
+  const served = await servedPredictions(clickhouse, params, profile.modelVersion);
+  const predictionsOnly: ReferenceProfile = { ...profile, numeric: [], categorical: [], score: served.score, classes: served.classes, positiveLabel: served.positive, performance: null };
+  const bounds = { model: profile.model, start: range.from, end: range.to, modelVersion: profile.modelVersion };
+  const performance = range.performance ? await referencePerformance(clickhouse, predictionsOnly, bounds) : null;
+  const measured = await adaptiveThresholds(clickhouse, predictionsOnly, { ...range, model: profile.model, modelVersion: profile.modelVersion }, profile.modelVersion);
+  const features = Object.fromEntries(Object.entries(profile.adaptive).filter(([key]) => !key.startsWith('prediction:')));
+  return { score: served.score, classes: served.classes, positiveLabel: served.positive, performance, adaptive: { ...features, ...measured } };
+}
+
+const SERVED = `${RANGE} AND variant = {serving:String} AND model_version = {version:String}`;
+
+/** The serving model's outputs in the range (of one version, with `version`): score quantiles, class counts and the class the score is the probability of. */
 async function servedPredictions(
   clickhouse: ClickHouse,
   params: Record<string, unknown>,
+  version?: string,
 ): Promise<{ score: NumericProfile | null; classes: CategoricalProfile | null; positive: string | null }> {
   // The serving model's outputs; other variants are what is being compared.
-  const champion = `${RANGE} AND variant = {serving:String}`;
+  const champion = version === undefined ? `${RANGE} AND variant = {serving:String}` : SERVED;
   const [scoreRow] = await clickhouse.query<QuantileRow & { rows: string }>(
     `SELECT count() AS rows, ${QUANTILES} FROM (SELECT score AS v FROM {db:Identifier}.predictions WHERE ${champion} AND score IS NOT NULL AND NOT isNaN(score)) HAVING count() > 0`,
     params,
@@ -189,9 +230,9 @@ async function fillFineCounts(
   for (const r of rows) profiles[r.fi - 1]!.fineCounts = r.wc.map(Number);
 }
 
-async function referencePerformance(clickhouse: ClickHouse, profile: ReferenceProfile, range: ReferenceRange): Promise<ReferenceProfile['performance']> {
+async function referencePerformance(clickhouse: ClickHouse, profile: ReferenceProfile, bounds: WindowBounds): Promise<ReferenceProfile['performance']> {
   if (profile.positiveLabel === null) return null;
-  const rows = await computeWindow(clickhouse, { ...profile, numeric: [], categorical: [], score: null, classes: null }, { model: range.model, start: range.from, end: range.to }, { epsilon: 1e-4 });
+  const rows = await computeWindow(clickhouse, { ...profile, numeric: [], categorical: [], score: null, classes: null }, bounds, { epsilon: 1e-4 });
   const perf = rows.find((r) => r.section === 'performance' && r.variant === 'champion');
   if (!perf || perf.present === 0) return null;
   const finite = (x: number | undefined): number | null => (x === undefined || Number.isNaN(x) ? null : x);
@@ -203,13 +244,13 @@ async function referencePerformance(clickhouse: ClickHouse, profile: ReferencePr
  * reference range, each compared with the whole reference: how much the
  * statistic moves when nothing changed.
  */
-async function adaptiveThresholds(clickhouse: ClickHouse, profile: ReferenceProfile, range: ReferenceRange): Promise<Record<string, number>> {
+async function adaptiveThresholds(clickhouse: ClickHouse, profile: ReferenceProfile, range: ReferenceRange, modelVersion?: string): Promise<Record<string, number>> {
   const chunks = range.adaptiveChunks ?? 10;
   if (chunks < 2) return {};
   const samples = new Map<string, number[]>();
   const width = (range.to - range.from) / chunks;
   for (let c = 0; c < chunks; c++) {
-    const bounds = { model: range.model, start: Math.round(range.from + c * width), end: Math.round(range.from + (c + 1) * width) };
+    const bounds = { model: range.model, start: Math.round(range.from + c * width), end: Math.round(range.from + (c + 1) * width), ...(modelVersion === undefined ? {} : { modelVersion }) };
     const rows: WindowRow[] = await computeWindow(clickhouse, { ...profile, positiveLabel: null }, bounds, { epsilon: 1e-4 });
     for (const s of windowStatistics(rows, profile)) {
       if (!Number.isFinite(s.value)) continue;

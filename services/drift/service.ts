@@ -4,9 +4,10 @@ import { ValidationError, consumeEvents, errorMessage, toDateTime64Text, gauge, 
 import type { AlertSender } from './alerts/index.js';
 import { decideWindow, judge, type DriftPolicy } from './policy.js';
 import type { ReferenceProfile } from './profile.js';
-import { createPromotionReferences, type PromotionReferenceSettings } from './promotion-reference.js';
+import { createPromotionReferences, DEFAULT_SERVED_MS, type PromotionReferenceSettings } from './promotion-reference.js';
 import { buildReferenceProfile, type ReferenceRange } from './reference.js';
 import { createRetrainRequester } from './retrain.js';
+import { createServedReferences } from './served-reference.js';
 import { windowStatistics } from './statistics.js';
 import { lastDecidedWindow, listReports, loadActiveProfiles, loadProfile, profileChains, saveProfile, saveReport, type DriftReport, type ProfileLink } from './store.js';
 import type { RetrainRequester } from './types.js';
@@ -62,6 +63,8 @@ interface ModelState {
   /** Decision of the last window: an outbound drift alert is firing while it is not `none`. */
   lastDecision: DriftReport['decision'];
   scheduleSlot: number;
+  /** `nextStart` when the served traffic of `profile` was last found too little: not counted again before the next window. */
+  servedCheckedAt: number;
 }
 
 /**
@@ -91,6 +94,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     requests: counter(metrics, 'driftloop_drift_retrain_requests_total', 'Retrain requests by cause and outcome.', ['model', 'cause', 'status']),
     seconds: histogram(metrics, 'driftloop_drift_window_seconds', 'Time to compute one window in ClickHouse.', ['model']),
     promotions: counter(metrics, 'driftloop_drift_promotion_references_total', 'Champion moves read from registry-events, by what became of them (built, exists, superseded, skipped).', ['model', 'outcome']),
+    completions: counter(metrics, 'driftloop_drift_served_references_total', 'New champions\' references completed from their own traffic, by the part that was awaited (predictions, performance).', ['model', 'part']),
   };
 
   let queue: Promise<unknown> = Promise.resolve();
@@ -149,6 +153,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
       streak: same ? (known?.streak ?? resumed?.streak ?? 0) : 0,
       lastDecision: known?.lastDecision ?? resumed?.decision ?? 'none',
       scheduleSlot: known?.scheduleSlot ?? -1,
+      servedCheckedAt: known?.servedCheckedAt ?? -Infinity,
     };
     if (known && !same) log.info({ model, profile_id: profile.profileId, model_version: profile.modelVersion, from: nextStart, previous_profile_id: known.profile.profileId }, 'windows from here are compared with a new reference');
     if (known) Object.assign(known, next);
@@ -156,6 +161,31 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
   }
 
   const followModel = async (model: string): Promise<void> => follow(model, (await profileChains(clickhouse, model)).get(model) ?? []);
+
+  const servedReferences = createServedReferences({
+    clickhouse, clock, logger: log,
+    thresholds: (model) => ({ minRows: policyFor(model).minWindowRows, minLabeledRows: policyFor(model).minLabeledRows, minServedMs: settings.promotionReference?.servedMs ?? DEFAULT_SERVED_MS }),
+  });
+
+  /**
+   * Between two windows: completes the profile in force from the traffic its
+   * version has served up to the next window's start, when it awaits that and
+   * is its model's newest (a later one takes over anyway). The next window is
+   * the first compared with the completed profile.
+   */
+  async function completeServed(state: ModelState): Promise<void> {
+    const { profile } = state;
+    if (!profile.served?.awaiting || state.until !== null || state.servedCheckedAt === state.nextStart) return;
+    const part = profile.served.awaiting;
+    const completed = await servedReferences.complete(profile, state.nextStart);
+    if (!completed) {
+      state.servedCheckedAt = state.nextStart;
+      return;
+    }
+    m.completions.inc({ model: profile.model, part });
+    state.profile = completed;
+    state.newest = completed;
+  }
 
   async function decideNext(state: ModelState): Promise<boolean> {
     const { profile } = state;
@@ -280,6 +310,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
       // Bounded per tick so one model's backlog does not starve the others.
       for (let i = 0; i < 100; i++) {
         if (state.until !== null && state.nextStart >= state.until) await follow(state.model, state.chain);
+        await completeServed(state);
         if (!(await decideNext(state))) break;
       }
     }

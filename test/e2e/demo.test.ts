@@ -36,6 +36,13 @@ describe('driftloop demo', () => {
     expect(output).toMatch(/^outcome: (promoted|rolled_back|rejected) v2/m);
     expect(output).toMatch(/^final champion: v\d/m);
     expect(output).toMatch(/^ {2}v1 before Victoria joins .*: [\d.]+ on [\d,]+ records$/m);
+    // The version that did not answer, scored offline on the very records the other answered (its value is Elec2's, not checked).
+    const versus = (v: string): string => ` \\(v${v} on the same records: [\\d.]+\\)$`;
+    const promoted = /^outcome: promoted v2/m.test(output);
+    if (/^ {2}v2 as canary: /m.test(output)) expect(output).toMatch(new RegExp(`^ {2}v2 as canary: [\\d.]+ on [\\d,]+ records${versus('1')}`, 'm'));
+    if (promoted) expect(output).toMatch(new RegExp(`^ {2}v2 after its promotion: [\\d.]+ on [\\d,]+ records${versus('1')}`, 'm'));
+    else if (/^outcome: rolled_back v2/m.test(output)) expect(output).toMatch(new RegExp(`^ {2}v1 after the rollback: [\\d.]+ on [\\d,]+ records${versus('2')}`, 'm'));
+    expect(output).toMatch(/^\[ *[\d.]+s\] counterfactual: v1 scored offline from its registered artifact on [\d,]+ replayed records; it agrees with what the gateway served as v1 on ([\d,]+) of \1$/m);
     expect(output).toMatch(/^dead letters: 4 of 4 malformed messages/m);
     expect(output).toMatch(/stopped cleanly after/);
 
@@ -49,6 +56,7 @@ describe('driftloop demo', () => {
     const paths = (svg: string): string[] => [...svg.matchAll(/<path d="(M[^"]+)"/g)].map((m) => m[1]!);
     expect(paths(svgs[0]!).length).toBeGreaterThanOrEqual(7);
     expect(paths(svgs[1]!).length).toBeGreaterThanOrEqual(3);
+    if (promoted) expect(svgs[1]).toMatch(/<path d="M[^"]+" stroke="#999" class="line dashed"><title>v1 had it stayed \(200\)<\/title>/);
     for (const d of [...paths(svgs[0]!), ...paths(svgs[1]!)]) expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+$/);
     expect(svgs[2]).toContain('Holdout metrics');
     expect(html).not.toMatch(/<script|<link|>NaN<|"NaN/);

@@ -1,5 +1,8 @@
+import { errorMessage } from '../../common/index.js';
+import { loadVersion } from '../../gateway/index.js';
 import type { Runtime } from '../runtime.js';
 import { evaluationDetail, waitUntil, type DemoApi } from './api.js';
+import { counterfactualVersions, scoreCounterfactual, servedAgreement, type Counterfactual } from './counterfactual.js';
 import { produceBadMessages, readDeadLetters } from './dead-letters.js';
 import type { Elec2Row } from './elec2.js';
 import { MODEL, produceHistory, requestFirstModel } from './history.js';
@@ -93,8 +96,32 @@ export async function playDemoLoop(deps: DemoLoopDeps): Promise<DemoSummary> {
     phase = 'summary';
     const letters = await readDeadLetters(runtime, badMessages);
     const detail = await evaluationDetail(api, MODEL, automaticRun(timeline.events)?.run_id);
-    return summarize({ events: timeline.events, replay, plan, letters, badMessages, startedAt, evaluationDetail: detail });
+    const counterfactuals = await scoreCounterfactuals(api, timeline, elec2, replay, note);
+    return summarize({ events: timeline.events, replay, plan, letters, badMessages, startedAt, evaluationDetail: detail, counterfactuals });
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * Scores every replayed record offline with the champion the retrain was
+ * meant to replace and with the candidate, from their registered artifacts,
+ * so the summary can compare versions on the same records. A report extra:
+ * a failure is told and the summary goes without it.
+ */
+async function scoreCounterfactuals(api: DemoApi, timeline: Timeline, elec2: readonly Elec2Row[], replay: Replay, note: (line: string) => void): Promise<Counterfactual[]> {
+  const indices = [...new Set(replay.answers.map((a) => a.index))];
+  const rows = indices.map((i) => elec2[i]!);
+  const scored: Counterfactual[] = [];
+  for (const version of counterfactualVersions(timeline.events)) {
+    try {
+      const counterfactual = await scoreCounterfactual({ api, loadVersion }, MODEL, version, rows);
+      const { agreed, compared } = servedAgreement(counterfactual, replay.answers);
+      note(`counterfactual: v${version} scored offline from its registered artifact on ${rows.length.toLocaleString('en-US')} replayed records; it agrees with what the gateway served as v${version} on ${agreed.toLocaleString('en-US')} of ${compared.toLocaleString('en-US')}`);
+      scored.push(counterfactual);
+    } catch (err) {
+      note(`counterfactual: v${version} could not be scored offline: ${errorMessage(err)}`);
+    }
+  }
+  return scored;
 }

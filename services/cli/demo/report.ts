@@ -17,6 +17,9 @@ svg .grid { stroke: #eee; } svg .axis { stroke: #888; } svg .frame { fill: none;
 svg .marker { stroke-dasharray: 2 3; stroke-width: 1.2; } svg .line { fill: none; stroke-width: 1.8; } svg .dashed { stroke-dasharray: 5 3; stroke-width: 1.2; }
 `;
 
+/** Grey: what was not served. */
+const COUNTERFACTUAL_COLOR = '#999';
+
 const fixed = (x: number | undefined | null, digits = 3): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 const cell = (text: string, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${escapeXml(text)}</td>`;
 const table = (header: string[], rows: string[][]): string =>
@@ -60,6 +63,7 @@ function accuracyChart(s: DemoSummary): string {
   const series: Series[] = [
     { name: 'all answers (500)', color: '#222', points: s.rolling.map((p) => [p.index, p.accuracy] as const) },
     ...s.rollingByVersion.map((v, i) => ({ name: `v${v.version} answers (200)`, color: PALETTE[(i + 1) % PALETTE.length]!, dashed: true, points: v.points.map((p) => [p.index, p.accuracy] as const) })),
+    ...(s.rollingCounterfactual ? [{ name: `${s.rollingCounterfactual.name} (200)`, color: COUNTERFACTUAL_COLOR, dashed: true, points: s.rollingCounterfactual.points.map((p) => [p.index, p.accuracy] as const) }] : []),
   ];
   const started = s.rollout[0];
   const bands = started && s.outcome ? [{ from: started.index, to: s.markers.at(-1)?.index ?? started.index, label: 'rollout: shadow and canary', color: '#9467bd' }] : [];
@@ -109,7 +113,10 @@ export function renderReport(s: DemoSummary): string {
     }),
     cell(w.decision, w.decision === 'none' ? '' : 'bad'), cell(w.runId ?? ''),
   ]);
-  const accuracy = s.accuracy.map((a) => [cell(a.label), cell(fixed(a.accuracy), 'num'), cell(a.count.toLocaleString('en-US'), 'num')]);
+  const accuracy = s.accuracy.map((a) => [
+    cell(a.label), cell(fixed(a.accuracy), 'num'), cell(a.count.toLocaleString('en-US'), 'num'),
+    cell(a.counterfactual ? `v${a.counterfactual.version}: ${fixed(a.counterfactual.accuracy)}` : '–', 'num'),
+  ]);
   const letters = s.deadLetters.map((l) => [cell(l.origin), cell(l.code), cell(l.error.slice(0, 120)), cell(String(l.bytes), 'num')]);
   const outcome = s.outcome ? `${s.outcome.kind}${s.outcome.version ? ` (v${s.outcome.version})` : ''}` : 'the loop did not finish';
   return `<!doctype html>
@@ -121,8 +128,8 @@ export function renderReport(s: DemoSummary): string {
 <h2>Drift</h2>
 <figure>${driftChart(s)}<figcaption>Each point is one count window of ${s.plan.windowRows} feature events the gateway emitted, compared by the drift monitor (one ClickHouse query) with the reference of the champion of the time, which the monitor builds by itself from the data that champion was trained on: v1's from the history, a promoted version's from the recent traffic it was trained on. The Victorian columns are constant in Elec2 before May 1997, so their PSI jumps when real values arrive. Windows after a promotion are compared with the new champion's reference; the window that spans the promotion ends at it.</figcaption></figure>
 <h2>Prequential accuracy</h2>
-<figure>${accuracyChart(s)}<figcaption>Every replayed record is first answered by the gateway (champion or canary), then its label is produced to Kafka; the line is the share of right answers among the last 500 (per version, dashed: the last 200 answers of that version). The shaded band is the rollout.</figcaption></figure>
-${table(['answers', 'accuracy', 'records'], accuracy)}
+<figure>${accuracyChart(s)}<figcaption>Every replayed record is first answered by the gateway (champion or canary), then its label is produced to Kafka; the line is the share of right answers among the last 500 (per version, dashed: the last 200 answers of that version). The shaded band is the rollout.${s.rollingCounterfactual ? ` Grey, dashed: ${escapeXml(s.rollingCounterfactual.name)}, its registered artifact scored offline on the very records answered after the loop ended (the last 200), since Elec2's seasons make earlier periods no yardstick.` : ''}</figcaption></figure>
+${table(['answers', 'accuracy', 'records', 'the other version on the same records (scored offline)'], accuracy)}
 <h2>Evaluation: champion vs candidate</h2>
 ${evaluationSection(s)}
 <h2>Rollout</h2>

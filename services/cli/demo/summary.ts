@@ -1,7 +1,8 @@
+import { answeredBy, type Counterfactual } from './counterfactual.js';
 import type { DeadLetter } from './dead-letters.js';
 import { accuracyOf, rollingAccuracy, type AccuracyPoint } from './prequential.js';
 import { loopOutcome, automaticRun, type LoopOutcome } from './outcome.js';
-import type { Replay } from './replay.js';
+import type { Answer, Replay } from './replay.js';
 import { VICTORIA_JOINS_INDEX, type DemoPlan } from './settings.js';
 import { featureDrift, percent, testText, type FeatureDrift } from './story.js';
 import { streamPlace } from './status.js';
@@ -40,6 +41,8 @@ export interface AccuracyFigure {
   label: string;
   accuracy: number;
   count: number;
+  /** Another version scored offline on exactly these records, when it was. */
+  counterfactual?: { version: string; accuracy: number };
 }
 
 /** What the evaluator's API adds to the evaluation event: the holdout and the confidence intervals. */
@@ -69,6 +72,8 @@ export interface DemoSummary {
   rolling: AccuracyPoint[];
   /** Rolling accuracy per version, to tell champion and candidate apart during the canary. */
   rollingByVersion: { version: string; points: AccuracyPoint[] }[];
+  /** After the loop ended, the rolling accuracy the version it replaced (or the candidate it turned down) would have had. */
+  rollingCounterfactual: { name: string; points: AccuracyPoint[] } | null;
   deadLetters: DeadLetter[];
   deadLettersSent: number;
   /** The summary as printed. */
@@ -83,7 +88,20 @@ export interface SummaryInput {
   badMessages: number;
   startedAt: number;
   evaluationDetail: EvaluationDetail | null;
+  /** Versions scored offline on the replayed records, for comparisons on the same records. */
+  counterfactuals?: readonly Counterfactual[];
 }
+
+/** Window and spacing of the per-version rolling accuracy lines. */
+const VERSION_WINDOW = 200;
+const VERSION_EVERY = 24;
+
+const ENDED: Record<LoopOutcome['kind'], { until: string; after: string; alternative: string }> = {
+  promoted: { until: 'until the retrain is promoted', after: 'after its promotion', alternative: 'had it stayed' },
+  rolled_back: { until: 'until the retrain is rolled back', after: 'after the rollback', alternative: 'had it been kept' },
+  rejected: { until: 'until the candidate is rejected', after: 'after the rejection', alternative: 'had it been promoted' },
+  failed: { until: 'until the retrain failed', after: 'after the failed retrain', alternative: 'had it been promoted' },
+};
 
 export function summarize(input: SummaryInput): DemoSummary {
   const { events, replay } = input;
@@ -107,14 +125,25 @@ export function summarize(input: SummaryInput): DemoSummary {
   }));
   const champions = events['registry-events'].filter((e) => e.action === 'alias_set' && e.alias === 'champion');
   const answers = replay.answers;
-  const promotedAt = outcome?.kind === 'promoted' ? outcome.at : Number.POSITIVE_INFINITY;
+  const endedAt = outcome?.at ?? Number.POSITIVE_INFINITY;
+  const ended = ENDED[outcome?.kind ?? 'promoted'];
   const firstVersion = champions[0]?.version ?? '1';
-  const figure = (label: string, filter: Parameters<typeof accuracyOf>[1]): AccuracyFigure => ({ label, ...accuracyOf(answers, filter) });
+  const counterfactualOf = (version: string | null | undefined): Counterfactual | undefined => input.counterfactuals?.find((c) => c.version === version);
+  // The tail after the loop ended, and who answered it instead of whom: the old champion's counterfactual after a promotion, the candidate's otherwise.
+  const tailVersion = outcome?.kind === 'promoted' ? outcome.version : firstVersion;
+  const tailAlternative = counterfactualOf(outcome?.kind === 'promoted' ? firstVersion : outcome?.version);
+  const figure = (label: string, filter: (a: Answer) => boolean, versus?: Counterfactual): AccuracyFigure => {
+    const chosen = answers.filter(filter);
+    const alternative = versus ? answeredBy(versus, chosen) : null;
+    return { label, ...accuracyOf(chosen, () => true), ...(versus && alternative && chosen.length ? { counterfactual: { version: versus.version, accuracy: accuracyOf(alternative, () => true).accuracy } } : {}) };
+  };
+  const tail = answers.filter((a) => a.at >= endedAt);
+  const tailAnswers = tailAlternative && outcome?.version && tailAlternative.version !== tailVersion ? answeredBy(tailAlternative, tail) : null;
   const accuracy = [
     figure(`v${firstVersion} before Victoria joins (< ${streamPlace(VICTORIA_JOINS_INDEX)})`, (a) => a.version === firstVersion && a.index < VICTORIA_JOINS_INDEX),
-    figure(`v${firstVersion} after, until the retrain is promoted`, (a) => a.version === firstVersion && a.index >= VICTORIA_JOINS_INDEX && a.at < promotedAt),
-    ...(outcome?.version ? [figure(`v${outcome.version} as canary`, (a) => a.version === outcome.version && a.variant === 'canary')] : []),
-    ...(outcome?.kind === 'promoted' ? [figure(`v${outcome.version} after its promotion`, (a) => a.at >= promotedAt)] : []),
+    figure(`v${firstVersion} after, ${ended.until}`, (a) => a.version === firstVersion && a.index >= VICTORIA_JOINS_INDEX && a.at < endedAt),
+    ...(outcome?.version ? [figure(`v${outcome.version} as canary`, (a) => a.version === outcome.version && a.variant === 'canary', counterfactualOf(firstVersion))] : []),
+    ...(outcome ? [figure(`v${tailVersion} ${ended.after}`, (a) => a.at >= endedAt, tailAnswers ? tailAlternative : undefined)] : []),
   ].filter((f) => f.count > 0);
   const versions = [...new Set(answers.map((a) => a.version))];
   const summary: DemoSummary = {
@@ -134,7 +163,8 @@ export function summarize(input: SummaryInput): DemoSummary {
     finalChampion: champions.at(-1)?.version ?? null,
     accuracy,
     rolling: rollingAccuracy(answers),
-    rollingByVersion: versions.map((version) => ({ version, points: rollingAccuracy(answers.filter((a) => a.version === version), 200, 24) })),
+    rollingByVersion: versions.map((version) => ({ version, points: rollingAccuracy(answers.filter((a) => a.version === version), VERSION_WINDOW, VERSION_EVERY) })),
+    rollingCounterfactual: tailAnswers?.length ? { name: `v${tailAlternative!.version} ${ended.alternative}`, points: rollingAccuracy(tailAnswers, VERSION_WINDOW, VERSION_EVERY) } : null,
     deadLetters: input.letters,
     deadLettersSent: input.badMessages,
     text: '',
@@ -169,7 +199,10 @@ export function summaryText(s: DemoSummary): string {
   lines.push(`outcome: ${s.outcome ? `${s.outcome.kind}${s.outcome.version ? ` v${s.outcome.version}` : ''}${s.outcome.kind === 'promoted' ? '' : `: ${s.outcome.reason}`}` : 'the loop did not finish'}`);
   lines.push(`final champion: v${s.finalChampion ?? '-'}`);
   lines.push('prequential accuracy (served answers vs their labels):');
-  for (const a of s.accuracy) lines.push(`  ${a.label}: ${fixed(a.accuracy, 3)} on ${a.count.toLocaleString('en-US')} records`);
+  for (const a of s.accuracy) {
+    const versus = a.counterfactual ? ` (v${a.counterfactual.version} on the same records: ${fixed(a.counterfactual.accuracy, 3)})` : '';
+    lines.push(`  ${a.label}: ${fixed(a.accuracy, 3)} on ${a.count.toLocaleString('en-US')} records${versus}`);
+  }
   if (s.deadLettersSent) lines.push(`dead letters: ${s.deadLetters.length} of ${s.deadLettersSent} malformed messages read back from the DLQ: ${s.deadLetters.map((l) => `${l.origin} ${l.code}`).join('; ')}`);
   return lines.join('\n');
 }

@@ -17,3 +17,6 @@ export { createEventBus } from './create-bus.js';
 export type { CreateEventBusOptions } from './create-bus.js';
 export { consumeEvents } from './event-consumer.js';
 export type { EventConsumerOptions } from './event-consumer.js';
+export { createKafkaAdmin } from './kafka-admin.js';
+export type { KafkaAdmin, GroupDescription, PartitionOffset } from './kafka-admin.js';
+export { checkHeaderValues } from './header-values.js';

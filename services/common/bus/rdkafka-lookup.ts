@@ -1,27 +1,13 @@
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../logger.js';
-import { committed, connect, disconnect, LOOKUP_TIMEOUT_MS } from './rdkafka-calls.js';
+import { committed, connect, disconnect, LOOKUP_TIMEOUT_MS, partitionsOf, watermarks } from './rdkafka-calls.js';
 import { rdkafkaLookupConfig } from './rdkafka-config.js';
-import { rdkafkaErrorCode, wrapRdkafkaError } from './rdkafka-errors.js';
 import type { PartitionOffsets, TopicPartitionOffset } from './types.js';
-
-const UNKNOWN_TOPIC = Kafka.CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART;
 
 async function connectLookup(config: Kafka.ConsumerGlobalConfig): Promise<Kafka.KafkaConsumer> {
   const handle = new Kafka.KafkaConsumer(config, {});
   await connect(handle, 'lookup');
   return handle;
-}
-
-/** Partition ids of `topic`; empty when it does not exist (lookup handles never create topics). */
-function partitionsOf(handle: Kafka.KafkaConsumer, topic: string): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    handle.getMetadata({ topic, timeout: LOOKUP_TIMEOUT_MS }, (err, metadata) => {
-      if (err) return rdkafkaErrorCode(err) === UNKNOWN_TOPIC ? resolve([]) : reject(wrapRdkafkaError(err, { topic }, 'metadata'));
-      const partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? [];
-      resolve(partitions.map((p) => p.id).sort((a, b) => a - b));
-    });
-  });
 }
 
 /**
@@ -46,16 +32,7 @@ export class RdkafkaLookup {
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     const handle = await this.handle();
     const partitions = await partitionsOf(handle, topic);
-    return Promise.all(
-      partitions.map(
-        (partition) =>
-          new Promise<PartitionOffsets>((resolve, reject) => {
-            handle.queryWatermarkOffsets(topic, partition, LOOKUP_TIMEOUT_MS, (err, offsets) =>
-              err ? reject(wrapRdkafkaError(err, { topic, partition }, 'watermarks')) : resolve({ partition, low: offsets.lowOffset, high: offsets.highOffset }),
-            );
-          }),
-      ),
-    );
+    return Promise.all(partitions.map((partition) => watermarks(handle, topic, partition)));
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {

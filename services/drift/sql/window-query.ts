@@ -20,6 +20,8 @@ export interface WindowBounds {
   start: number;
   /** Exclusive, ms. */
   end: number;
+  /** Only predictions of this model version (a champion's own, for its reference); absent: every version. */
+  modelVersion?: string;
 }
 
 /**
@@ -32,6 +34,8 @@ export interface WindowBounds {
 export function windowQuery(profile: ReferenceProfile, bounds: WindowBounds, options: { epsilon: number }): { sql: string; params: Record<string, unknown> } {
   const inWindow = (alias = '') => `${alias}model = {model:String} AND ${alias}ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ${alias}ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')`;
   const params: Record<string, unknown> = { model: bounds.model, start: bounds.start, end: bounds.end, epsilon: options.epsilon };
+  const ofVersion = (alias = '') => (bounds.modelVersion === undefined ? '' : ` AND ${alias}model_version = {model_version:String}`);
+  if (bounds.modelVersion !== undefined) params.model_version = bounds.modelVersion;
   const sections = [`SELECT 'window' AS section, '' AS key, '' AS variant, toFloat64(count()) AS present, map() :: Map(String, Float64) AS stats FROM {db:Identifier}.features WHERE ${inWindow()}`];
 
   if (profile.numeric.length > 0) {
@@ -51,11 +55,11 @@ export function windowQuery(profile: ReferenceProfile, bounds: WindowBounds, opt
   if (profile.score) {
     // Every variant is compared with the one reference score distribution.
     Object.assign(params, distributionParams(VARIANTS.map(() => profile.score!), 'ps'));
-    sections.push(`SELECT 'score', 'score', {variants:Array(String)}[fi], toFloat64(present), ${numericStats} FROM (${distributionSql(longHistogramsSql(scoreBucketsSql(`${variants}`, inWindow()), 'ps', VARIANTS.length), 'ps')})`);
+    sections.push(`SELECT 'score', 'score', {variants:Array(String)}[fi], toFloat64(present), ${numericStats} FROM (${distributionSql(longHistogramsSql(scoreBucketsSql(`${variants}`, inWindow() + ofVersion()), 'ps', VARIANTS.length), 'ps')})`);
   }
   if (profile.classes) {
     Object.assign(params, categoricalParams(VARIANTS.map(() => profile.classes!), 'pc'));
-    const source = `SELECT ${variants} AS fi, prediction AS val, count() AS c FROM {db:Identifier}.predictions WHERE ${inWindow()} AND fi > 0 GROUP BY fi, val`;
+    const source = `SELECT ${variants} AS fi, prediction AS val, count() AS c FROM {db:Identifier}.predictions WHERE ${inWindow()}${ofVersion()} AND fi > 0 GROUP BY fi, val`;
     sections.push(`SELECT 'class', 'class', {variants:Array(String)}[fi], toFloat64(present), ${categoricalStats} FROM (${categoricalSql(source, 'pc')})`);
   }
   if (profile.positiveLabel !== null) {
@@ -70,7 +74,7 @@ SELECT 'performance', '', p.variant, toFloat64(count()),
                 arrayAUC(groupArrayIf(assumeNotNull(p.score), p.score IS NOT NULL), groupArrayIf(toUInt8(l.label = {positive:String}), p.score IS NOT NULL)), nan))
 FROM {db:Identifier}.predictions AS p
 INNER JOIN (SELECT event_id, argMin(label, ingested_at) AS label FROM {db:Identifier}.labels WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') GROUP BY event_id) AS l ON p.event_id = l.event_id
-WHERE ${inWindow('p.')}
+WHERE ${inWindow('p.')}${ofVersion('p.')}
 GROUP BY p.variant`);
   }
   return { sql: sections.join('\nUNION ALL\n'), params };

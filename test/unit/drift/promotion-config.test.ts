@@ -8,12 +8,14 @@ describe('drift promotion reference settings', () => {
     expect(c.driftPromotionReference).toBe(true);
     expect(c.driftPromotionGroupId).toBe('driftloop-drift-promotions');
     expect(c.driftPromotionFallbackMs).toBe(86_400_000);
+    expect(c.driftPromotionServedMs).toBe(86_400_000);
     expect(loadConfig(driftOptions, { DRIFT_PROMOTION_REFERENCE: 'false', DRIFT_PROMOTION_FALLBACK_MS: '0' })).toMatchObject({ driftPromotionReference: false, driftPromotionFallbackMs: 0 });
   });
 
   it.each([
     ['DRIFT_PROMOTION_REFERENCE', 'sometimes', 'allowed: true or false'],
     ['DRIFT_PROMOTION_FALLBACK_MS', '-1', 'allowed: an integer from 0 to'],
+    ['DRIFT_PROMOTION_SERVED_MS', '1.5', 'allowed: an integer from 0 to'],
   ])('refuses %s=%s naming the key and what it allows', (key, value, allowed) => {
     let error: unknown;
     try {
