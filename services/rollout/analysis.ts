@@ -43,8 +43,13 @@ export interface AnalysisThresholds {
   /** p99 ≤ champion × ratio + margin ms */
   latencyRatio: number;
   latencyMarginMs: number;
-  /** accuracy ≥ champion − drop */
+  /** accuracy ≥ champion − drop − z(confidence) × standard error of the difference */
   maxAccuracyDrop: number;
+  /**
+   * One-sided confidence that the candidate is worse by more than the drop
+   * before accuracy fails the step; 0.5 compares the bare shares.
+   */
+  accuracyConfidence: number;
   /** PSI of the score (or class) distribution against the champion's ≤ this */
   maxPredictionPsi: number;
   /** shadow agreement with the champion ≥ this (0 disables) */
@@ -120,11 +125,16 @@ export function judgeAnalysis(input: AnalysisInput, t: AnalysisThresholds): Anal
       : notJudged('p99_latency_ms', latencyThreshold, `candidate ${c.latencySamples}, champion ${b.latencySamples} latencies (min ${t.minSamples})`),
   );
 
-  const accuracyThreshold = share(b.correct, b.labeled) - t.maxAccuracyDrop;
+  // The variants answer different requests, so their accuracies differ by sampling noise alone (±0.035 at 250 labels each
+  // around 0.8): the step fails only when the candidate is worse by more than the drop with the configured confidence.
+  const pc = share(c.correct, c.labeled);
+  const pb = share(b.correct, b.labeled);
+  const noise = normalQuantile(t.accuracyConfidence) * Math.sqrt(share(pc * (1 - pc), c.labeled) + share(pb * (1 - pb), b.labeled));
+  const accuracyThreshold = Math.max(0, pb - t.maxAccuracyDrop - noise);
   checks.push(
     c.labeled >= t.minLabeledSamples && b.labeled >= t.minLabeledSamples
-      ? judged('accuracy', share(c.correct, c.labeled) >= accuracyThreshold, share(c.correct, c.labeled), accuracyThreshold,
-        `candidate ${c.correct}/${c.labeled}, champion ${b.correct}/${b.labeled} labeled; champion − ${t.maxAccuracyDrop}`)
+      ? judged('accuracy', pc >= accuracyThreshold, pc, accuracyThreshold,
+        `candidate ${c.correct}/${c.labeled}, champion ${b.correct}/${b.labeled} labeled; champion − ${t.maxAccuracyDrop} − ${round(noise)} (sampling noise at ${t.accuracyConfidence})`)
       : notJudged('accuracy', accuracyThreshold, `candidate ${c.labeled}, champion ${b.labeled} labeled (min ${t.minLabeledSamples})`),
   );
 
@@ -160,4 +170,22 @@ function predictionDrift(c: VariantMetrics, b: VariantMetrics, t: AnalysisThresh
 /** "error_rate 0.15 > 0.075; p99_latency_ms ..." for a rollout's reason. */
 export function describeFailures(failed: readonly Check[]): string {
   return failed.map((ch) => `${ch.name} ${ch.value} ${ch.name === 'accuracy' || ch.name === 'agreement' ? '<' : '>'} ${ch.threshold} (${ch.detail})`).join('; ');
+}
+
+/**
+ * The standard normal quantile (inverse CDF) at p in (0, 1): Acklam's
+ * rational approximation, relative error below 1.2e-9.
+ */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: p must be in (0, 1), got ${p}`);
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number): number => (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }

@@ -20,7 +20,8 @@ export const rolloutOptions = {
   rolloutMaxErrorRateMargin: opt.number({ env: 'ROLLOUT_MAX_ERROR_RATE_MARGIN', doc: 'Absolute error-rate allowance over the champion.', default: 0.01, min: 0, max: 1 }),
   rolloutMaxLatencyRatio: opt.number({ env: 'ROLLOUT_MAX_LATENCY_RATIO', doc: 'Candidate p99 latency must be <= champion p99 x this + ROLLOUT_MAX_LATENCY_MARGIN_MS.', default: 1.5, min: 1 }),
   rolloutMaxLatencyMarginMs: opt.number({ env: 'ROLLOUT_MAX_LATENCY_MARGIN_MS', doc: 'Absolute p99 latency allowance over the champion, in ms.', default: 5, min: 0 }),
-  rolloutMaxAccuracyDrop: opt.number({ env: 'ROLLOUT_MAX_ACCURACY_DROP', doc: 'Candidate online accuracy must be >= champion - this.', default: 0.02, min: 0, max: 1 }),
+  rolloutMaxAccuracyDrop: opt.number({ env: 'ROLLOUT_MAX_ACCURACY_DROP', doc: 'Candidate online accuracy must be >= champion - this (less the sampling noise, see ROLLOUT_ACCURACY_CONFIDENCE).', default: 0.02, min: 0, max: 1 }),
+  rolloutAccuracyConfidence: opt.number({ env: 'ROLLOUT_ACCURACY_CONFIDENCE', doc: 'Accuracy fails a step only when the candidate is worse than champion - ROLLOUT_MAX_ACCURACY_DROP with this one-sided confidence (normal approximation of the difference of two shares); 0.5 compares the bare shares.', default: 0.95, min: 0.5, max: 0.999 }),
   rolloutMaxPredictionPsi: opt.number({ env: 'ROLLOUT_MAX_PREDICTION_PSI', doc: "PSI of the candidate's score (or class) distribution against the champion's must be <= this.", default: 0.2, min: 0 }),
   rolloutMinAgreement: opt.number({ env: 'ROLLOUT_MIN_AGREEMENT', doc: 'Shadow phase: share of events the candidate answers like the champion must be >= this (0 disables).', default: 0.8, min: 0, max: 1 }),
   rolloutManualGate: opt.bool({ env: 'ROLLOUT_MANUAL_GATE', doc: 'Wait in awaiting_approval for an operator after the last step instead of promoting (per rollout: the version tag manual_gate).', default: false }),
@@ -40,6 +41,7 @@ export function thresholdsFromConfig(c: RolloutConfig): AnalysisThresholds {
     latencyRatio: c.rolloutMaxLatencyRatio,
     latencyMarginMs: c.rolloutMaxLatencyMarginMs,
     maxAccuracyDrop: c.rolloutMaxAccuracyDrop,
+    accuracyConfidence: c.rolloutAccuracyConfidence,
     maxPredictionPsi: c.rolloutMaxPredictionPsi,
     minAgreement: c.rolloutMinAgreement,
   };

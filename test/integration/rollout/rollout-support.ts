@@ -58,7 +58,7 @@ export function testController(runtime: Runtime, registry: Registry, clock: Cloc
       // Only the tests' tick() analyses, so each step is decided where the test says.
       pollIntervalMs: 3_600_000,
       plan: { steps: [0.01, 0.1, 0.5, 1], shadowDurationMs: INTERVAL_MS, analysisIntervalMs: INTERVAL_MS, maxStepExtensions: 2 },
-      thresholds: { minSamples: 200, minLabeledSamples: 100, errorRateRatio: 1.5, errorRateMargin: 0.01, latencyRatio: 1.5, latencyMarginMs: 5, maxAccuracyDrop: 0.02, maxPredictionPsi: 0.2, minAgreement: 0.8 },
+      thresholds: { minSamples: 200, minLabeledSamples: 100, errorRateRatio: 1.5, errorRateMargin: 0.01, latencyRatio: 1.5, latencyMarginMs: 5, maxAccuracyDrop: 0.02, accuracyConfidence: 0.95, maxPredictionPsi: 0.2, minAgreement: 0.8 },
       failureThreshold: 0,
       manualGate: false,
       ...overrides,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailures, judgeAnalysis, populationStabilityIndex, type AnalysisThresholds, type VariantMetrics } from '../../../services/rollout/analysis.js';
+import { describeFailures, judgeAnalysis, normalQuantile, populationStabilityIndex, type AnalysisThresholds, type VariantMetrics } from '../../../services/rollout/analysis.js';
 
 const thresholds: AnalysisThresholds = {
-  minSamples: 100, minLabeledSamples: 50, errorRateRatio: 1.5, errorRateMargin: 0.01, latencyRatio: 1.5, latencyMarginMs: 5, maxAccuracyDrop: 0.02, maxPredictionPsi: 0.2, minAgreement: 0.8,
+  minSamples: 100, minLabeledSamples: 50, errorRateRatio: 1.5, errorRateMargin: 0.01, latencyRatio: 1.5, latencyMarginMs: 5, maxAccuracyDrop: 0.02,
+  // The bare shares, so the thresholds below read as champion − drop; the noise allowance has its own tests.
+  accuracyConfidence: 0.5, maxPredictionPsi: 0.2, minAgreement: 0.8,
 };
 
 const bins = (counts: number[]): Map<number, number> => new Map(counts.map((n, i) => [i, n]));
@@ -53,6 +55,29 @@ describe('rollout analysis', () => {
     expect(v.failed).toEqual([]);
     expect(v.checks.every((c) => !c.judged && c.passed)).toBe(true);
     expect(byName(v.checks, 'error_rate').detail).toBe('not judged: candidate 40, champion 1000 requests (min 100)');
+  });
+
+  it('fails accuracy only when the candidate is worse than champion − drop beyond sampling noise', () => {
+    const at95 = { ...thresholds, accuracyConfidence: 0.95 };
+    // 0.76 vs 0.80 on 500 labels each: a difference sampling alone gives often (standard error 0.026).
+    const noisy = judgeAnalysis({ candidate: variant({ correct: 380 }), champion: variant(), agreement: null }, at95);
+    const se = Math.sqrt((0.76 * 0.24) / 500 + (0.8 * 0.2) / 500);
+    expect(byName(noisy.checks, 'accuracy')).toMatchObject({ passed: true, value: 0.76 });
+    expect(byName(noisy.checks, 'accuracy').threshold).toBeCloseTo(0.8 - 0.02 - 1.6449 * se, 5);
+    // The same gap on 20,000 labels each is real.
+    const many = judgeAnalysis({ candidate: variant({ labeled: 20_000, correct: 15_200 }), champion: variant({ labeled: 20_000, correct: 16_000 }), agreement: null }, at95);
+    expect(byName(many.checks, 'accuracy')).toMatchObject({ passed: false, value: 0.76 });
+    // And a candidate that is clearly wrong fails on a few hundred labels.
+    const wrong = judgeAnalysis({ candidate: variant({ labeled: 250, correct: 60 }), champion: variant({ labeled: 250, correct: 200 }), agreement: null }, at95);
+    expect(describeFailures(wrong.failed)).toMatch(/^accuracy 0.24 < 0.7\d+ \(candidate 60\/250, champion 200\/250 labeled; champion − 0.02 − 0.0\d+ \(sampling noise at 0.95\)\)$/);
+  });
+
+  it('computes the normal quantile', () => {
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 9);
+    expect(normalQuantile(0.95)).toBeCloseTo(1.644854, 6);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 6);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 6);
+    expect(() => normalQuantile(1)).toThrow(RangeError);
   });
 
   it('leaves accuracy unjudged until enough labels arrived, without blocking the step', () => {
