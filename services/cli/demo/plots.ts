@@ -37,7 +37,7 @@ export interface LineChartOptions {
   height?: number;
 }
 
-const MARGIN = { left: 56, right: 150, top: 28, bottom: 40 };
+const MARGIN = { left: 56, right: 180, top: 28, bottom: 40 };
 
 /** Text for SVG and HTML: the five characters that could end an element or attribute, escaped. */
 export function escapeXml(text: string): string {
