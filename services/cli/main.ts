@@ -165,6 +165,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`driftloop: ${errorMessage(err)}${err instanceof UsageError ? `\n\n${USAGE}` : ''}`);
-  process.exit(err instanceof ConfigError || err instanceof UsageError || err instanceof ValidationError ? 2 : 1);
+  // node:util parseArgs rejects an unknown flag or a missing value with a TypeError coded ERR_PARSE_ARGS_*: a usage error too.
+  const usage = err instanceof UsageError || String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS_');
+  console.error(`driftloop: ${errorMessage(err)}${usage ? `\n\n${USAGE}` : ''}`);
+  process.exit(usage || err instanceof ConfigError || err instanceof ValidationError ? 2 : 1);
 });

@@ -207,11 +207,14 @@ describe.concurrent('driftloop replay', () => {
 
     it('refuses bad arguments with exit code 2, naming what is allowed', { timeout: 60_000 }, async () => {
       const prefix = `${uniqueName('replay')}.`;
-      const [unknown, badFrom, noGroup] = await Promise.all([
+      const [unknown, badFrom, noGroup, badFlag] = await Promise.all([
         replay(prefix, ['featurez', '--from', 'earliest', '--group', 'trainer']),
         replay(prefix, ['features', '--from', 'yesterday', '--group', 'trainer']),
         replay(prefix, ['features', '--from', 'earliest']),
+        replay(prefix, ['features', '--from', 'earliest', '--gorup', 'trainer']),
       ]);
+      expect(badFlag.code).toBe(2);
+      expect(badFlag.stderr).toMatch(/Unknown option '--gorup'[\s\S]*usage: driftloop/);
       expect(unknown).toMatchObject({ code: 2, stdout: '' });
       expect(unknown.stderr).toContain('unknown topic "featurez": use one of features, predictions, labels, drift-reports, retrain-requests, training-results, evaluations, registry-events, rollout-events, dead-letters');
       expect(badFrom.code).toBe(2);
