@@ -70,6 +70,10 @@ describe('whole loop: injected drift to promotion', () => {
     });
     await t.stop();
     expect(t.failures).toBe(0);
+    // The alias moves before the controller publishes its last event: wait for the topics to carry the end of the story.
+    await waitFor(() => events['rollout-events'].some((e) => e.version === '2' && e.state === 'promoted') && events['registry-events'].some((e) => e.action === 'alias_set' && e.version === '2'), {
+      message: 'the promotion on the control topics', timeoutMs: 30_000,
+    });
 
     // Link by link, as the control topics carried them. The retrain was asked for by the drift monitor...
     const request = events['retrain-requests'].find((r) => r.cause.kind === 'drift');

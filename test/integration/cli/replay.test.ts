@@ -28,7 +28,8 @@ async function readAll(bus: EventBus, topic: string, count: number, groupId = un
   const seen: IncomingMessage[] = [];
   const consumer = await bus.consumer({ groupId, topics: [topic], sessionTimeoutMs: 6000, onBatch: async (ms) => void seen.push(...ms) });
   try {
-    await waitFor(() => seen.length >= count, { message: `${count} messages on ${topic}`, timeoutMs: 30_000, onTimeout: () => `got ${seen.length}` });
+    // Generous: under the whole suite's load the ingest's first rebalance on a fresh topic alone can take tens of seconds.
+    await waitFor(() => seen.length >= count, { message: `${count} messages on ${topic}`, timeoutMs: 90_000, onTimeout: () => `got ${seen.length}` });
   } finally {
     await consumer.close();
   }
@@ -57,7 +58,7 @@ describe.concurrent('driftloop replay', () => {
       await runtime?.close();
     });
 
-    it('re-publishes dead letters to the topic and partition they came from, with their key, value and headers, where the ingest consumes them again', { timeout: 120_000 }, async () => {
+    it('re-publishes dead letters to the topic and partition they came from, with their key, value and headers, where the ingest consumes them again', { timeout: 240_000 }, async () => {
       const prefix = runtime.config.topicPrefix;
       const dlq = topicName(prefix, 'dlq');
       const features = topicName(prefix, 'features');
