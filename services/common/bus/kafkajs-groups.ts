@@ -1,6 +1,8 @@
 import kafkajs from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { wrapKafkajsError } from './kafkajs-errors.js';
+import { lazyKafkajsAdmin } from './kafkajs-lookup.js';
+import type { LazyHandle } from './lazy-handle.js';
 import { kafkajsLogCreator } from './kafkajs-log.js';
 import { kafkajsSecurityConfig } from './security.js';
 import type { EventBusOptions } from './types.js';
@@ -25,24 +27,21 @@ function unsupportedApi(err: unknown): boolean {
  * mock cluster does not.
  */
 export class KafkajsGroups {
-  private admin: Promise<kafkajs.Admin> | undefined;
-  private readonly kafka: kafkajs.Kafka;
+  private readonly admin: LazyHandle<kafkajs.Admin>;
 
-  constructor(
-    options: EventBusOptions,
-    private readonly logger: Logger,
-  ) {
-    this.kafka = new kafkajs.Kafka({
+  constructor(options: EventBusOptions, logger: Logger) {
+    const kafka = new kafkajs.Kafka({
       clientId: options.clientId ?? 'driftloop',
       brokers: [...options.brokers],
       ...kafkajsSecurityConfig(options.security),
       logLevel: kafkajs.logLevel.WARN,
       logCreator: kafkajsLogCreator(logger.child({ part: 'kafkajs' }), () => undefined),
     });
+    this.admin = lazyKafkajsAdmin(kafka, logger);
   }
 
   async describe(groupId: string): Promise<GroupDescription | undefined> {
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     try {
       const { groups } = await admin.describeGroups([groupId]);
       const group = groups.find((g) => g.groupId === groupId);
@@ -57,31 +56,7 @@ export class KafkajsGroups {
     }
   }
 
-  async close(): Promise<void> {
-    const pending = this.admin;
-    this.admin = undefined;
-    if (!pending) return;
-    try {
-      await (await pending).disconnect();
-    } catch (err) {
-      this.logger.debug({ err }, 'admin never connected');
-    }
-  }
-
-  private connected(): Promise<kafkajs.Admin> {
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      const pending = admin.connect().then(
-        () => admin,
-        (err: unknown) => {
-          throw wrapKafkajsError(err, {}, 'admin connect');
-        },
-      );
-      this.admin = pending;
-      pending.catch(() => {
-        if (this.admin === pending) this.admin = undefined;
-      });
-    }
-    return this.admin;
+  close(): Promise<void> {
+    return this.admin.close();
   }
 }

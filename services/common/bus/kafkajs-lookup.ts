@@ -1,6 +1,7 @@
 import type kafkajs from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { wrapKafkajsError } from './kafkajs-errors.js';
+import { LazyHandle } from './lazy-handle.js';
 import type { PartitionOffsets, TopicPartitionOffset } from './types.js';
 
 /**
@@ -8,12 +9,11 @@ import type { PartitionOffsets, TopicPartitionOffset } from './types.js';
  * is checked first because kafkajs retries a missing topic for seconds.
  */
 export class KafkajsLookup {
-  private admin: Promise<kafkajs.Admin> | undefined;
+  private readonly admin: LazyHandle<kafkajs.Admin>;
 
-  constructor(
-    private readonly kafka: kafkajs.Kafka,
-    private readonly logger: Logger,
-  ) {}
+  constructor(kafka: kafkajs.Kafka, logger: Logger) {
+    this.admin = lazyKafkajsAdmin(kafka, logger);
+  }
 
   async partitionCount(topic: string): Promise<number> {
     const admin = await this.connected();
@@ -65,15 +65,8 @@ export class KafkajsLookup {
     }
   }
 
-  async close(): Promise<void> {
-    const pending = this.admin;
-    this.admin = undefined;
-    if (!pending) return;
-    try {
-      await (await pending).disconnect();
-    } catch (err) {
-      this.logger.debug({ err }, 'admin never connected');
-    }
+  close(): Promise<void> {
+    return this.admin.close();
   }
 
   private async exists(admin: kafkajs.Admin, topic: string): Promise<boolean> {
@@ -85,19 +78,23 @@ export class KafkajsLookup {
   }
 
   private connected(): Promise<kafkajs.Admin> {
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      const pending = admin.connect().then(
-        () => admin,
-        (err: unknown) => {
-          throw wrapKafkajsError(err, {}, 'admin connect');
-        },
-      );
-      this.admin = pending;
-      pending.catch(() => {
-        if (this.admin === pending) this.admin = undefined;
-      });
-    }
-    return this.admin;
+    return this.admin.get();
   }
+}
+
+/** A kafkajs admin client connected on first use (see LazyHandle). */
+export function lazyKafkajsAdmin(kafka: kafkajs.Kafka, logger: Logger): LazyHandle<kafkajs.Admin> {
+  return new LazyHandle(
+    async () => {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+      } catch (err) {
+        throw wrapKafkajsError(err, {}, 'admin connect');
+      }
+      return admin;
+    },
+    (admin) => admin.disconnect(),
+    (err) => logger.debug({ err }, 'admin never connected'),
+  );
 }

@@ -1,6 +1,7 @@
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../logger.js';
 import { committed, connect, disconnect, LOOKUP_TIMEOUT_MS, partitionsOf, watermarks } from './rdkafka-calls.js';
+import { LazyHandle } from './lazy-handle.js';
 import { rdkafkaLookupConfig } from './rdkafka-config.js';
 import type { PartitionOffsets, TopicPartitionOffset } from './types.js';
 
@@ -17,13 +18,19 @@ async function connectLookup(config: Kafka.ConsumerGlobalConfig): Promise<Kafka.
  * group's id).
  */
 export class RdkafkaLookup {
-  private metadataHandle: Promise<Kafka.KafkaConsumer> | undefined;
+  private readonly metadataHandle: LazyHandle<Kafka.KafkaConsumer>;
 
   constructor(
     private readonly base: Kafka.GlobalConfig,
-    private readonly ownGroupId: string,
+    ownGroupId: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.metadataHandle = new LazyHandle(
+      () => connectLookup(rdkafkaLookupConfig(base, ownGroupId)),
+      (handle) => this.release(handle),
+      (err) => logger.debug({ err }, 'lookup handle never connected'),
+    );
+  }
 
   async partitionCount(topic: string): Promise<number> {
     return (await partitionsOf(await this.handle(), topic)).length;
@@ -50,15 +57,8 @@ export class RdkafkaLookup {
     }
   }
 
-  async close(): Promise<void> {
-    const pending = this.metadataHandle;
-    this.metadataHandle = undefined;
-    if (!pending) return;
-    try {
-      await this.release(await pending);
-    } catch (err) {
-      this.logger.debug({ err }, 'lookup handle never connected');
-    }
+  close(): Promise<void> {
+    return this.metadataHandle.close();
   }
 
   private release(handle: Kafka.KafkaConsumer): Promise<void> {
@@ -66,13 +66,6 @@ export class RdkafkaLookup {
   }
 
   private handle(): Promise<Kafka.KafkaConsumer> {
-    if (!this.metadataHandle) {
-      const pending = connectLookup(rdkafkaLookupConfig(this.base, this.ownGroupId));
-      this.metadataHandle = pending;
-      pending.catch(() => {
-        if (this.metadataHandle === pending) this.metadataHandle = undefined;
-      });
-    }
-    return this.metadataHandle;
+    return this.metadataHandle.get();
   }
 }

@@ -2,6 +2,7 @@ import Kafka from 'node-rdkafka';
 import { KafkaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { connect, disconnect, LOOKUP_TIMEOUT_MS, offsetsForTimes, partitionsOf, watermarks } from './rdkafka-calls.js';
+import { LazyHandle } from './lazy-handle.js';
 import { rdkafkaLookupConfig } from './rdkafka-config.js';
 import { wrapRdkafkaError } from './rdkafka-errors.js';
 import { toIncomingMessages } from './rdkafka-messages.js';
@@ -30,13 +31,23 @@ function consumeOnce(handle: Kafka.KafkaConsumer, topic: string, partition: numb
  * subscribe, so they join no group and commit nothing.
  */
 export class RdkafkaReader {
-  private metadataHandle: Promise<Kafka.KafkaConsumer> | undefined;
+  private readonly metadataHandle: LazyHandle<Kafka.KafkaConsumer>;
 
   constructor(
     private readonly base: Kafka.GlobalConfig,
     private readonly ownGroupId: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.metadataHandle = new LazyHandle(
+      async () => {
+        const handle = new Kafka.KafkaConsumer(rdkafkaLookupConfig(base, ownGroupId), {});
+        await connect(handle, 'reader lookup');
+        return handle;
+      },
+      (handle) => disconnect(handle, LOOKUP_TIMEOUT_MS, (problem, err) => logger.debug({ err }, `reader handle ${problem}`)),
+      (err) => logger.debug({ err }, 'reader handle never connected'),
+    );
+  }
 
   /**
    * Per partition, the first offset whose timestamp is at or after
@@ -106,16 +117,8 @@ export class RdkafkaReader {
     }
   }
 
-  async close(): Promise<void> {
-    const pending = this.metadataHandle;
-    this.metadataHandle = undefined;
-    if (!pending) return;
-    try {
-      const handle = await pending;
-      await disconnect(handle, LOOKUP_TIMEOUT_MS, (problem, err) => this.logger.debug({ err }, `reader handle ${problem}`));
-    } catch (err) {
-      this.logger.debug({ err }, 'reader handle never connected');
-    }
+  close(): Promise<void> {
+    return this.metadataHandle.close();
   }
 
   /** The first offset at or after `timestamp` found by reading: the end when the last message is earlier. */
@@ -132,14 +135,6 @@ export class RdkafkaReader {
   }
 
   private handle(): Promise<Kafka.KafkaConsumer> {
-    if (!this.metadataHandle) {
-      const handle = new Kafka.KafkaConsumer(rdkafkaLookupConfig(this.base, this.ownGroupId), {});
-      const pending = connect(handle, 'reader lookup').then(() => handle);
-      this.metadataHandle = pending;
-      pending.catch(() => {
-        if (this.metadataHandle === pending) this.metadataHandle = undefined;
-      });
-    }
-    return this.metadataHandle;
+    return this.metadataHandle.get();
   }
 }
