@@ -67,7 +67,7 @@ export function createAnalyser(deps: AnalyseDeps): (r: RolloutRecord, next: Next
 
     const last = isLastStep(r.steps, r.step);
     if (last && (await act.gateRequired(r, deps.manualGate))) {
-      return act.record(r, { state: 'awaiting_approval', checks, failedChecks, reason: `${where}: checks passed; all steps passed, awaiting approval` }, [phase, 'passed'], next.at);
+      return act.record(r, { state: 'awaiting_approval', checks, failedChecks, reason: `${where}: checks passed; all steps passed, awaiting approval` }, [phase, 'awaiting_approval'], next.at);
     }
     const passed = await act.record(r, { checks, failedChecks, reason: `${where}: checks passed` }, [phase, 'passed'], next.at);
     if (last) return deps.promote(passed, 'rollout', 'all steps passed');

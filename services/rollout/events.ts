@@ -5,7 +5,7 @@ import type { WebhookSender } from './webhooks.js';
 
 /** `phase` and `state` of a rollout-events event (the contract's enums, schemas/avro/rollout-events.avsc). */
 export type EventPhase = 'shadow' | 'canary' | 'promoted' | 'rolled_back' | 'paused';
-export type EventState = 'started' | 'passed' | 'failed' | 'promoted' | 'rolled_back' | 'paused' | 'resumed';
+export type EventState = 'started' | 'passed' | 'failed' | 'awaiting_approval' | 'promoted' | 'rolled_back' | 'paused' | 'resumed';
 
 /** What started the candidate's run, from its registry version: the link back for lineage. */
 export interface RolloutCause {

@@ -89,6 +89,9 @@ describe('rollout HTTP API', () => {
 
     expect(await op('approve', { actor: 'carol', reason: 'reviewed the canary' })).toMatchObject({ state: 'promoted', reason: 'approved by carol: reviewed the canary' });
     expect([await alias('champion'), await alias('previous-champion')]).toEqual(['3', '2']);
+    // The wait is an event of its own, so a consumer of rollout-events knows the rollout needs a person, not that it went on.
+    const states = (await readTopicEvents(runtime, 'rollout-events', (e) => e.version === '3')).map((x) => `${x.event.phase}/${x.event.state}`);
+    expect(states.slice(-2)).toEqual(['canary/awaiting_approval', 'promoted/promoted']);
   });
 
   it('rolls back an active rollout with a reason, then the champion itself to previous-champion', async () => {
