@@ -2,8 +2,8 @@
  * `npm run bench`: figures, each next to a baseline measured in the same run
  * (absolute numbers vary with the machine; ratios travel).
  *
- *   npm run bench                          every bench: ingest, drift, trainer, torch, search, gateway
- *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`, `gateway`)
+ *   npm run bench                          every bench: ingest, drift, trainer, torch, search, gateway, rollout
+ *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`, `gateway`, `rollout`)
  *   npm run bench -- --events 200000       smaller ingest run
  *   npm run bench -- drift --drift-max-rows 1000000
  *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
@@ -18,8 +18,9 @@ import { runTorchBench } from './trainer/torch.js';
 import { runSearchBench, searchBenchRows } from './hpo/bench.js';
 import { runTabularSearchBench } from './hpo/tabular.js';
 import { runGatewayBenchInChild } from './gateway/bench.js';
+import { runRolloutNoiseBench } from './rollout/noise.js';
 
-const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search', 'gateway'] as const;
+const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search', 'gateway', 'rollout'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values, positionals } = parseArgs({
@@ -127,6 +128,14 @@ async function main(): Promise<void> {
   if (selected.includes('torch')) await runTorchBench({ epochs: 5, log: console.log });
   if (selected.includes('search')) await search();
   if (selected.includes('gateway')) await runGatewayBenchInChild({ rate: Number(values['gateway-rate']), seconds: Number(values['gateway-seconds']), rounds: Number(values['gateway-rounds']) });
+  if (selected.includes('rollout')) rollout();
+}
+
+function rollout(): void {
+  const trials = 4000;
+  console.log(`\nrollout: share of canary steps the accuracy check fails (champion accuracy 0.80, ROLLOUT_MAX_ACCURACY_DROP 0.02, ${fmt(trials)} simulated steps each)`);
+  console.log('  candidate − champion 0.00 and −0.02: every failure is a false rollback; −0.05 and −0.10: a failure is a true one');
+  console.table(runRolloutNoiseBench({ trials, championAccuracy: 0.8 }));
 }
 
 main().catch((err: unknown) => {
