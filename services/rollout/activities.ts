@@ -1,7 +1,7 @@
 import { ConflictError, counter, errorMessage, gauge, type ClickHouse, type Clock, type Logger, type Registry as Metrics } from '../common/index.js';
 import { getAlias, getVersion, type Registry } from '../registry/index.js';
 import { publishRolloutEvent, rolloutEvent, type EventPhase, type EventSink, type EventState, type RolloutCause } from './events.js';
-import { nextRevision, saveRollout, type RolloutRecord } from './store.js';
+import { markPublished, nextRevision, saveRollout, unpublishedRevisions, type RolloutRecord } from './store.js';
 
 /** The alias the champion moves to when a rollout promotes its successor: one alias move away from a rollback. */
 export const PREVIOUS_CHAMPION = 'previous-champion';
@@ -26,6 +26,11 @@ export interface Activities {
    * revision's updated_at: an analysis's deadline, else now.
    */
   record(r: RolloutRecord, changes: Partial<RolloutRecord>, event: [EventPhase, EventState] | null, asOf?: number): Promise<RolloutRecord>;
+  /**
+   * Publishes the events a crash left stored but unpublished (the newest
+   * revision of a rollout at most); how many.
+   */
+  publishPending(): Promise<number>;
   /** The first revision of a rollout, and its event. */
   create(r: RolloutRecord, event: [EventPhase, EventState]): Promise<RolloutRecord>;
   /** Moves `champion` to the rollout's version and the old champion to previous-champion; a repeat moves nothing. */
@@ -56,14 +61,23 @@ export function createActivities(deps: ActivityDeps): Activities {
 
   const emit = async (r: RolloutRecord, [phase, state]: [EventPhase, EventState]): Promise<void> => {
     await publishRolloutEvent(deps.sink, rolloutEvent(r, await causeOf(r.model, r.version), phase, state));
+    await markPublished(ch, r.rolloutId, r.revision, clock.now());
     events.inc({ phase, state });
     log.info({ model: r.model, run_id: r.runId, rollout_id: r.rolloutId, version: r.version, phase, state, step: r.step, weight: r.weight, reason: r.reason }, `rollout ${state}`);
   };
 
   return {
     causeOf,
+    async publishPending() {
+      const pending = await unpublishedRevisions(ch);
+      for (const { record, event } of pending) {
+        log.warn({ model: record.model, rollout_id: record.rolloutId, revision: record.revision, phase: event[0], state: event[1] }, 'rollout event stored but not published before a stop: publishing it now');
+        await emit(record, event as [EventPhase, EventState]);
+      }
+      return pending.length;
+    },
     async create(r, event) {
-      await saveRollout(ch, r);
+      await saveRollout(ch, r, event);
       weight.set({ model: r.model }, r.weight);
       await emit(r, event);
       return r;
@@ -71,7 +85,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     async record(r, changes, event, asOf) {
       const now = clock.now();
       const next: RolloutRecord = { ...r, ...changes, revision: nextRevision(r.revision, now), updatedAt: asOf ?? now };
-      await saveRollout(ch, next);
+      await saveRollout(ch, next, event);
       weight.set({ model: next.model }, next.weight);
       if (event) await emit(next, event);
       else log.info({ model: next.model, run_id: next.runId, rollout_id: next.rolloutId, step: next.step, state: next.state, reason: next.reason }, 'rollout step held');

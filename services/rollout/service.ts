@@ -170,6 +170,7 @@ export function createRolloutController(deps: RolloutDeps): RolloutController {
     async start() {
       stopped = false;
       await deps.codec.register(['rollout-events']);
+      await serial(() => act.publishPending());
       const active = await listRollouts(ch, { activeOnly: true });
       for (const r of active) log.info({ model: r.model, run_id: r.runId, rollout_id: r.rolloutId, state: r.state, step: r.step, step_started_at: r.stepStartedAt }, 'resuming rollout');
       // An event no schema reads changes no rollout (the registry owns that topic); anything else (ClickHouse, Kafka) re-reads the batch: every step is idempotent.

@@ -49,13 +49,33 @@ export function nextRevision(previous: number, now: number): number {
 }
 
 /** Appends a revision (the caller sets `revision` with nextRevision). */
-export async function saveRollout(ch: ClickHouse, r: RolloutRecord): Promise<void> {
+/** Stores a revision with the event it publishes (`[phase, state]` of rollout-events; null: none). */
+export async function saveRollout(ch: ClickHouse, r: RolloutRecord, event: readonly [string, string] | null = null): Promise<void> {
   await ch.insertObjects('rollouts', [{
     rollout_id: r.rolloutId, model: r.model, version: r.version, champion_version: r.championVersion, run_id: r.runId, revision: r.revision, phase: r.phase, step: r.step,
     weight: r.weight, state: r.state, reason: r.reason, steps: r.steps, failed_checks: r.failedChecks,
     checks: r.checks.map((c) => ({ name: c.name, passed: c.passed, value: c.value, threshold: c.threshold, detail: c.detail })),
     step_started_at: stamp(r.stepStartedAt), started_at: stamp(r.startedAt), updated_at: stamp(r.updatedAt),
+    event_phase: event?.[0] ?? '', event_state: event?.[1] ?? '',
   }]);
+}
+
+/** Records that the event of `revision` went out (infra/clickhouse/007_rollout_outbox.sql). */
+export async function markPublished(ch: ClickHouse, rolloutId: string, revision: number, at: number): Promise<void> {
+  await ch.insertObjects('rollout_published', [{ rollout_id: rolloutId, revision, published_at: stamp(at) }]);
+}
+
+/**
+ * The newest revision of each rollout whose event was stored but never
+ * marked published (a crash between the two), with that event, oldest first.
+ */
+export async function unpublishedRevisions(ch: ClickHouse): Promise<{ record: RolloutRecord; event: [string, string] }[]> {
+  const rows = await ch.query<RolloutRow & { event_phase: string; event_state: string }>(
+    `SELECT * FROM {db:Identifier}.rollouts FINAL
+     WHERE event_state != '' AND (rollout_id, revision) NOT IN (SELECT rollout_id, revision FROM {db:Identifier}.rollout_published)
+     ORDER BY updated_at, revision`,
+  );
+  return rows.map((r) => ({ record: toRecord(r), event: [r.event_phase, r.event_state] }));
 }
 
 type CheckRow = [string, boolean, number, number, string] | { name: string; passed: boolean; value: number; threshold: number; detail: string };

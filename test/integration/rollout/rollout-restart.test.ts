@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import { getAlias } from '../../../services/registry/index.js';
 import { getRollout, type RolloutController } from '../../../services/rollout/index.js';
+import { nextRevision, saveRollout } from '../../../services/rollout/store.js';
 import { uniqueName, waitFor } from '../../support/index.js';
 import { readTopicEvents, startTestRuntime } from '../../support/runtime.js';
 import { INTERVAL_MS, fakeClock, rolloutOf, runStep, seedVersion, serve, testController, testRegistry } from './rollout-support.js';
@@ -75,5 +76,35 @@ describe('rollout controller restart', () => {
     r = await runStep(runtime, second, clock, r);
     expect(r.state).toBe('promoted');
     expect((await getAlias(runtime.clickhouse, 'elec2', 'champion'))?.version).toBe('2');
+  });
+
+  it('publishes at start an event a crash left stored but unpublished, once, with its own id', async () => {
+    const clock = fakeClock(T0 + 86_400_000);
+    const registry = await testRegistry(runtime, clock);
+    const first = testController(runtime, registry, clock);
+    controllers.push(first);
+    await first.start();
+    await seedVersion(registry, 'outbox', 'run-1');
+    await rolloutOf(runtime, 'outbox', '1', 'promoted');
+    await seedVersion(registry, 'outbox', 'run-2');
+    const r = await rolloutOf(runtime, 'outbox', '2');
+    await first.stop();
+
+    // What the controller stores before it publishes, then the process dies before the send.
+    clock.advance(1000);
+    const paused = { ...r, state: 'paused' as const, reason: 'paused by dave: crash test', revision: nextRevision(r.revision, clock.t), updatedAt: clock.t };
+    await saveRollout(runtime.clickhouse, paused, ['paused', 'paused']);
+    const eventsOf = async (): Promise<string[]> =>
+      (await readTopicEvents(runtime, 'rollout-events', (e) => e.model === 'outbox' && e.version === '2')).map((x) => `${x.event.event_id} ${x.event.phase}/${x.event.state}`);
+    expect(await eventsOf()).toEqual([`${r.rolloutId}#${r.revision} shadow/started`]);
+
+    for (const group of [uniqueName('rollout'), uniqueName('rollout')]) {
+      const next = testController(runtime, registry, clock, { groupId: group });
+      controllers.push(next);
+      await next.start();
+      await next.stop();
+    }
+    // Published by the first controller that started, not again by the second.
+    expect(await eventsOf()).toEqual([`${r.rolloutId}#${r.revision} shadow/started`, `${r.rolloutId}#${paused.revision} paused/paused`]);
   });
 });
