@@ -41,7 +41,8 @@ function xAxis(s: DemoSummary): { min: number; max: number; ticks: ReturnType<ty
 }
 
 function driftChart(s: DemoSummary): string {
-  const features = [...new Set(s.windows.flatMap((w) => w.features.map((f) => f.feature)))];
+  // By name: a feature keeps its colour from one run to the next.
+  const features = [...new Set(s.windows.flatMap((w) => w.features.map((f) => f.feature)))].sort();
   const series: Series[] = features.map((feature, i) => ({
     name: feature,
     color: PALETTE[i % PALETTE.length]!,
