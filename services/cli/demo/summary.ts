@@ -196,7 +196,7 @@ export function summaryText(s: DemoSummary): string {
   const step = (r: RolloutStep): string => (r.phase === 'canary' ? `canary ${percent(r.weight)}` : r.phase);
   const ends = s.rollout.filter((r) => r.state !== 'started');
   if (ends.length) lines.push(`rollout v${s.rollout[0]!.version}: ${ends.map((r) => (r.state === 'passed' || r.state === 'failed' ? `${step(r)} ${r.state}` : r.state.replace('_', ' '))).join(' -> ')}`);
-  lines.push(`outcome: ${s.outcome ? `${s.outcome.kind}${s.outcome.version ? ` v${s.outcome.version}` : ''}${s.outcome.kind === 'promoted' ? '' : `: ${s.outcome.reason}`}` : 'the loop did not finish'}`);
+  lines.push(`outcome: ${s.outcome ? outcomeText(s.outcome) : 'the loop did not finish'}`);
   lines.push(`final champion: v${s.finalChampion ?? '-'}`);
   lines.push('prequential accuracy (served answers vs their labels):');
   for (const a of s.accuracy) {
@@ -205,4 +205,10 @@ export function summaryText(s: DemoSummary): string {
   }
   if (s.deadLettersSent) lines.push(`dead letters: ${s.deadLetters.length} of ${s.deadLettersSent} malformed messages read back from the DLQ: ${s.deadLetters.map((l) => `${l.origin} ${l.code}`).join('; ')}`);
   return lines.join('\n');
+}
+
+/** "promoted v2", "rolled_back v2: <why>", "rejected (run run-…): <gates>": the reason without a repeat of the kind. */
+function outcomeText(o: LoopOutcome): string {
+  const what = o.version ? ` v${o.version}` : ` (run ${o.runId})`;
+  return o.kind === 'promoted' ? `${o.kind}${what}` : `${o.kind}${what}: ${o.reason.replace(`${o.kind}: `, '')}`;
 }
