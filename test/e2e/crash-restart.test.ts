@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/index.js';
-import { champion, currentRollout, firstChampion, MODEL, startStack, startTraffic, type RolloutView, type Stack, type Traffic } from '../support/stack.js';
+import { champion, currentRollout, firstChampion, MODEL, startStack, startTraffic, storedLiveEvents, type RolloutView, type Stack, type Traffic } from '../support/stack.js';
 
 /**
  * The whole stack killed with SIGKILL in the middle of a canary and started
@@ -34,6 +34,7 @@ describe('whole stack killed mid-canary', () => {
     // No goodbye: no shutdown hook runs, nothing is flushed.
     const killedAt = Date.now();
     await s.kill('SIGKILL');
+    const answeredBeforeKill = new Set(t.answered);
     const canaryBefore = t.variants.get('canary') ?? 0;
     await s.restart();
     const restartedIn = Date.now() - killedAt;
@@ -72,6 +73,20 @@ describe('whole stack killed mid-canary', () => {
     expect(s.cli(['rollout', MODEL])).toMatch(/^model elec2 version 2 \(champion 1\): promoted, done step 3\/3, weight 0%/);
     console.log(`killed in canary step ${killedIn.step} (weight ${killedIn.weight}); back in ${restartedIn} ms, resumed at step ${resumed.step}`);
 
+    // What the gateway answered but had not yet handed to Kafka when it was killed is gone (its emit buffer lives in memory);
+    // everything answered after the restart, and every label (the test produced those), is stored once.
+    const answered = [...t.answered];
+    await waitFor(async () => (await s.stored('features')) >= answered.length - answeredBeforeKill.size, { message: 'the traffic after the restart stored', timeoutMs: 60_000 });
     expect(await s.kill('SIGTERM')).toBe(0);
+    const stored = await storedLiveEvents(s);
+    expect(stored.labels).toEqual(answered.sort());
+    const lostFrom = (ids: string[]): string[] => {
+      const have = new Set(ids);
+      expect(have.size).toBe(ids.length);
+      return answered.filter((id) => !have.has(id));
+    };
+    const lost = { features: lostFrom(stored.features), served: lostFrom(stored.served) };
+    expect([...lost.features, ...lost.served].filter((id) => !answeredBeforeKill.has(id))).toEqual([]);
+    console.log(`lost to the SIGKILL: ${lost.features.length} features and ${lost.served.length} predictions of ${answeredBeforeKill.size} answered before it (the gateway's unsent emit buffer)`);
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicName } from '../../schemas/index.js';
-import { createEventBus, createEventCodec, createRegistryClient, silentLogger, type EventBus, type EventCodec, type OutgoingMessage } from '../../services/common/index.js';
+import { createClickHouse, createEventBus, createEventCodec, createRegistryClient, silentLogger, type EventBus, type EventCodec, type OutgoingMessage } from '../../services/common/index.js';
 import { loadElec2, type Elec2Row } from '../../services/cli/demo/elec2.js';
 import { followLoop, type Timeline } from '../../services/cli/demo/timeline.js';
 import type { Runtime } from '../../services/cli/runtime.js';
@@ -231,4 +231,28 @@ export async function currentRollout(stack: Stack): Promise<RolloutView | undefi
 export async function champion(stack: Stack): Promise<string | undefined> {
   const model = await stack.get<{ aliases?: { alias: string; version: string }[] }>(`/registry/models/${MODEL}`);
   return model.aliases?.find((a) => a.alias === 'champion')?.version;
+}
+
+/** Event ids of the live traffic (`live-…`) in each table, as stored. */
+export interface StoredLiveEvents {
+  features: string[];
+  labels: string[];
+  /** Predictions of the serving variants (champion, canary): one per answered instance. */
+  served: string[];
+}
+
+/**
+ * Reads the live traffic's event ids from the stack's chDB directory, which
+ * only one process may open: call it once the stack's process has exited.
+ */
+export async function storedLiveEvents(stack: Stack): Promise<StoredLiveEvents> {
+  const ch = await createClickHouse({ url: stack.setup.env.CLICKHOUSE_URL!, database: 'driftloop', logger: silentLogger() });
+  try {
+    const ids = async (table: string, extra = ''): Promise<string[]> =>
+      (await ch.query<{ event_id: string }>(`SELECT event_id FROM {db:Identifier}.{table:Identifier} WHERE model = {model:String} AND startsWith(event_id, 'live-') ${extra} ORDER BY event_id`, { table, model: MODEL }))
+        .map((r) => r.event_id);
+    return { features: await ids('features'), labels: await ids('labels'), served: await ids('predictions', "AND variant IN ('champion', 'canary')") };
+  } finally {
+    await ch.close();
+  }
 }
