@@ -1,16 +1,13 @@
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicName } from '../../../schemas/index.js';
-import { createMetricsRegistry, silentLogger, toDateTime64Text, type Registry } from '../../../services/common/index.js';
+import { createMetricsRegistry, type Registry } from '../../../services/common/index.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
-import { createDriftMonitor, DEFAULT_POLICY, mergePolicy, type DriftMonitor } from '../../../services/drift/index.js';
-import { createRegistry, type Registry as ModelRegistry } from '../../../services/registry/index.js';
+import type { DriftMonitor } from '../../../services/drift/index.js';
 import { insertFeatures, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
 import { quantileGrid } from '../../support/drift-reference.js';
-import { tempDir, uniqueName, waitFor } from '../../support/index.js';
-import { readTopic, startTestRuntime } from '../../support/runtime.js';
+import { waitFor } from '../../support/index.js';
+import { readTopic } from '../../support/runtime.js';
+import { promotionHarness, type PromotionHarness } from './promotion-support.js';
 
 const MODEL = 'm-promoted';
 const T0 = Date.UTC(2026, 4, 1);
@@ -22,11 +19,10 @@ const P2 = T0 + 2 * HOUR + 25 * MINUTE;
 const WINDOW_MS = 10 * MINUTE;
 const FALLBACK_MS = 30 * MINUTE;
 
+let h: PromotionHarness;
 let runtime: Runtime;
-let registry: ModelRegistry;
-let artifactsDir: string;
-let now = T0;
-const monitors: DriftMonitor[] = [];
+/** The monitor started after the restart, which the last test goes on with. */
+let second: DriftMonitor;
 /** x of every event by its time: v1 learned x ~ N(0, 1); from P1 on, traffic (and v2's training data) has x ~ N(3, 1). */
 const xAt = new Map<number, number>();
 const z = normal(prng(2026));
@@ -43,46 +39,6 @@ async function traffic(from: number, to: number): Promise<void> {
   // The champion of the time answered each served event (a score the new champion's reference must not take).
   const served = rows.filter((r) => r.ts >= P1).map((r) => ({ event_id: r.event_id, ts: r.ts, variant: 'champion', prediction: r.numeric.x! > 1.5 ? 'yes' : 'no', score: 1 / (1 + Math.exp(-r.numeric.x!)), model_version: r.ts < P2 ? '1' : '2' }));
   await insertPredictions(runtime.clickhouse, MODEL, served);
-}
-
-/** A done training run whose snapshot covered [from, to), as the trainer records it. */
-async function trainingRun(runId: string, from: number, to: number): Promise<void> {
-  await runtime.clickhouse.insertObjects('training_runs', [{
-    run_id: runId, model: MODEL, revision: 1, state: 'done', cause_kind: 'manual', cause_ref: runId, cause_detail: '', requested_by: 'test', spec: '{}',
-    data_version: `sha256:${runId}`, data_window: JSON.stringify({ kind: 'range', from, to }), candidate_version: null, best_trial: 0, metrics: {}, message: '',
-    code_version: 'test', environment: {}, created_at: toDateTime64Text(to), updated_at: toDateTime64Text(to),
-  }]);
-}
-
-/** Registers a version (approved at once) with a real artifact, then points `champion` at it at `at`: the registry publishes the move. */
-async function promote(version: string, runId: string, at: number): Promise<void> {
-  const artifact = join(artifactsDir, `model-${version}.json`);
-  const body = JSON.stringify({ version });
-  await writeFile(artifact, body);
-  now = at;
-  const registered = await registry.register({
-    model: MODEL, runId, dataVersion: `sha256:${runId}`, evaluationId: `eval-${version}`, cause: { kind: 'manual', ref: version }, artifacts: { model: artifact },
-    modelSha256: createHash('sha256').update(body).digest('hex'), metrics: {},
-  });
-  expect(registered.version).toBe(version);
-  await registry.setAlias(MODEL, 'champion', version, 'test', `promote v${version}`);
-}
-
-function monitor(metrics: Registry, promotionGroupId = uniqueName('promotions')): DriftMonitor {
-  const m = createDriftMonitor({
-    bus: runtime.bus,
-    clickhouse: runtime.clickhouse,
-    codec: runtime.codec,
-    logger: silentLogger(),
-    metrics,
-    settings: {
-      topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: HOUR, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: HOUR,
-      defaultPolicy: mergePolicy(DEFAULT_POLICY, { windowMs: WINDOW_MS }, 'test'), policies: new Map(),
-      promotionReference: { groupId: promotionGroupId, fallbackMs: FALLBACK_MS },
-    },
-  });
-  monitors.push(m);
-  return m;
 }
 
 /** Champion moves the monitor read, by outcome. */
@@ -107,29 +63,22 @@ const xDrifted = (r: StoredReport): boolean =>
   (JSON.parse(r.report) as { features: { feature: string; decisive: boolean; drifted: boolean }[] }).features.some((f) => f.feature === 'x' && f.decisive && f.drifted);
 
 beforeAll(async () => {
-  runtime = await startTestRuntime();
-  artifactsDir = await tempDir();
-  registry = createRegistry({
-    clickhouse: runtime.clickhouse, bus: runtime.bus, codec: runtime.codec, topicPrefix: runtime.config.topicPrefix, clock: { now: () => now },
-    logger: silentLogger(), artifactsDir: join(artifactsDir, 'registry'), approval: 'auto',
-  });
+  h = await promotionHarness(MODEL, { windowMs: WINDOW_MS, fallbackMs: FALLBACK_MS });
+  runtime = h.runtime;
   await traffic(T0, P1);
-  await trainingRun('run-v1', T0, P1);
-  await trainingRun('run-v2', P1, P1 + HOUR);
+  await h.trainingRun('run-v1', T0, P1);
+  await h.trainingRun('run-v2', P1, P1 + HOUR);
 }, 120_000);
 
-afterAll(async () => {
-  for (const m of monitors) await m.stop();
-  await runtime?.close();
-});
+afterAll(() => h?.close());
 
 describe('drift reference of a new champion', () => {
   const metrics = createMetricsRegistry({ processMetrics: false });
   let first: DriftMonitor;
 
   it('builds the champion\'s reference from its training run\'s window and compares windows with it from the promotion on', async () => {
-    await promote('1', 'run-v1', P1);
-    first = monitor(metrics);
+    expect(await h.promote('1', 'run-v1', P1)).toBe('1');
+    first = h.monitor(metrics);
     await first.start();
     await waitFor(async () => (await outcomes(metrics)).built === 1, { message: 'v1 reference built', timeoutMs: 60_000 });
     expect(first.profiles().map((p) => [p.modelVersion, p.monitorFrom])).toEqual([['1', P1]]);
@@ -139,7 +88,7 @@ describe('drift reference of a new champion', () => {
     await first.tick();
     expect((await reports()).map((r) => r.model_version)).toEqual(Array(8).fill('1'));
 
-    await promote('2', 'run-v2', P2);
+    expect(await h.promote('2', 'run-v2', P2)).toBe('2');
     await waitFor(async () => (await outcomes(metrics)).built === 2, { message: 'v2 reference built', timeoutMs: 60_000 });
     const v2 = first.profiles()[0]!;
     expect(v2).toMatchObject({ model: MODEL, modelVersion: '2', monitorFrom: P2, score: null, classes: null, positiveLabel: null, performance: null });
@@ -190,7 +139,7 @@ describe('drift reference of a new champion', () => {
 
     // A restart whose group has no offsets reads every champion move again: v1's is superseded, v2's already built.
     const restarted = createMetricsRegistry({ processMetrics: false });
-    const second = monitor(restarted);
+    second = h.monitor(restarted);
     await second.start();
     await waitFor(async () => {
       const seen = await outcomes(restarted);
@@ -213,7 +162,6 @@ describe('drift reference of a new champion', () => {
   }, 180_000);
 
   it('gives a version registered by hand a reference from the traffic before its promotion, in force from the first window not yet decided', async () => {
-    const [second] = monitors.slice(-1) as [DriftMonitor];
     const P3 = T0 + 3 * HOUR + 20 * MINUTE;
     // The monitor is behind: v2's reference decides windows past v3's promotion before v3's reference exists.
     await traffic(P3, P3 + 30 * MINUTE);
@@ -222,7 +170,7 @@ describe('drift reference of a new champion', () => {
     expect(at(decided.at(-1)!.window_end)).toBeGreaterThan(P3);
     expect(decided.at(-1)!.model_version).toBe('2');
 
-    await promote('3', '', P3);
+    expect(await h.promote('3', '', P3)).toBe('3');
     await waitFor(() => second.profiles()[0]?.modelVersion === '3', { message: 'v3 reference built', timeoutMs: 60_000 });
     const v3 = second.profiles()[0]!;
     expect(v3.monitorFrom).toBe(P3);

@@ -1,14 +1,10 @@
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetricsRegistry, silentLogger, toDateTime64Text, type Registry } from '../../../services/common/index.js';
+import { createMetricsRegistry, type Registry } from '../../../services/common/index.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
-import { createDriftMonitor, DEFAULT_POLICY, mergePolicy, type DriftMonitor, type DriftReport } from '../../../services/drift/index.js';
-import { createRegistry, type Registry as ModelRegistry } from '../../../services/registry/index.js';
+import type { DriftMonitor, DriftReport } from '../../../services/drift/index.js';
 import { insertFeatures, insertLabels, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
-import { tempDir, uniqueName, waitFor } from '../../support/index.js';
-import { startTestRuntime } from '../../support/runtime.js';
+import { waitFor } from '../../support/index.js';
+import { promotionHarness, type PromotionHarness } from './promotion-support.js';
 
 const MODEL = 'm-served';
 const T0 = Date.UTC(2026, 5, 1);
@@ -21,11 +17,8 @@ const WINDOW_MS = 10 * MINUTE;
 /** The reference waits for this much served traffic: two windows. */
 const SERVED_MS = 15 * MINUTE;
 
+let h: PromotionHarness;
 let runtime: Runtime;
-let registry: ModelRegistry;
-let artifactsDir: string;
-let now = T0;
-const monitors: DriftMonitor[] = [];
 const z = normal(prng(7));
 const flip = prng(11);
 /** Whether each champion answer of v1 was right, by event time. */
@@ -56,31 +49,6 @@ async function traffic(from: number, to: number, wrong: number): Promise<void> {
   await insertLabels(runtime.clickhouse, MODEL, labels);
 }
 
-async function promote(version: string, runId: string, at: number): Promise<void> {
-  const artifact = join(artifactsDir, `model-${version}.json`);
-  const body = JSON.stringify({ version });
-  await writeFile(artifact, body);
-  now = at;
-  await registry.register({
-    model: MODEL, runId, dataVersion: `sha256:${runId}`, evaluationId: `eval-${version}`, cause: { kind: 'manual', ref: version }, artifacts: { model: artifact },
-    modelSha256: createHash('sha256').update(body).digest('hex'), metrics: {},
-  });
-  await registry.setAlias(MODEL, 'champion', version, 'test', `promote v${version}`);
-}
-
-function monitor(metrics: Registry): DriftMonitor {
-  const m = createDriftMonitor({
-    bus: runtime.bus, clickhouse: runtime.clickhouse, codec: runtime.codec, logger: silentLogger(), metrics,
-    settings: {
-      topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: HOUR, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: HOUR,
-      defaultPolicy: mergePolicy(DEFAULT_POLICY, { windowMs: WINDOW_MS }, 'test'), policies: new Map(),
-      promotionReference: { groupId: uniqueName('promotions'), fallbackMs: 0, servedMs: SERVED_MS },
-    },
-  });
-  monitors.push(m);
-  return m;
-}
-
 async function counts(metrics: Registry, name: string, label: string): Promise<Record<string, number>> {
   const values = (await metrics.getSingleMetric(name)?.get())?.values ?? [];
   return Object.fromEntries(values.map((v) => [String(v.labels[label]), v.value]));
@@ -98,24 +66,13 @@ const metaRows = () =>
 const judgedOn = (r: DriftReport, kind: string): boolean => r.features.some((f) => f.kind === kind && f.variant === 'champion');
 
 beforeAll(async () => {
-  runtime = await startTestRuntime();
-  artifactsDir = await tempDir();
-  registry = createRegistry({
-    clickhouse: runtime.clickhouse, bus: runtime.bus, codec: runtime.codec, topicPrefix: runtime.config.topicPrefix, clock: { now: () => now },
-    logger: silentLogger(), artifactsDir: join(artifactsDir, 'registry'), approval: 'auto',
-  });
+  h = await promotionHarness(MODEL, { windowMs: WINDOW_MS, fallbackMs: 0, servedMs: SERVED_MS });
+  runtime = h.runtime;
   await traffic(T0, P1, 0);
-  await runtime.clickhouse.insertObjects('training_runs', [{
-    run_id: 'run-v1', model: MODEL, revision: 1, state: 'done', cause_kind: 'manual', cause_ref: 'run-v1', cause_detail: '', requested_by: 'test', spec: '{}',
-    data_version: 'sha256:run-v1', data_window: JSON.stringify({ kind: 'range', from: T0, to: P1 }), candidate_version: null, best_trial: 0, metrics: {}, message: '',
-    code_version: 'test', environment: {}, created_at: toDateTime64Text(P1), updated_at: toDateTime64Text(P1),
-  }]);
+  await h.trainingRun('run-v1', T0, P1);
 }, 120_000);
 
-afterAll(async () => {
-  for (const m of monitors) await m.stop();
-  await runtime?.close();
-});
+afterAll(() => h?.close());
 
 describe('a new champion\'s reference completed from its own traffic', () => {
   const metrics = createMetricsRegistry({ processMetrics: false });
@@ -123,8 +80,8 @@ describe('a new champion\'s reference completed from its own traffic', () => {
   let profileId: string;
 
   it('adds the score, class and accuracy of what the champion served once it has served long enough, and judges the windows after it on them', async () => {
-    await promote('1', 'run-v1', P1);
-    first = monitor(metrics);
+    await h.promote('1', 'run-v1', P1);
+    first = h.monitor(metrics);
     await first.start();
     await waitFor(() => first.profiles()[0]?.modelVersion === '1', { message: 'v1 reference built', timeoutMs: 60_000 });
     const built = first.profiles()[0]!;
@@ -176,7 +133,7 @@ describe('a new champion\'s reference completed from its own traffic', () => {
     await first.stop();
 
     const restarted = createMetricsRegistry({ processMetrics: false });
-    const second = monitor(restarted);
+    const second = h.monitor(restarted);
     await second.start();
     await waitFor(async () => (await counts(restarted, 'driftloop_drift_promotion_references_total', 'outcome')).exists === 1, { message: 'the promotion read again', timeoutMs: 60_000 });
     expect(second.profiles()[0]).toMatchObject({ profileId, served: { awaiting: null } });
