@@ -1,6 +1,6 @@
 import { ConflictError, counter, errorMessage, gauge, type ClickHouse, type Clock, type Logger, type Registry as Metrics } from '../common/index.js';
 import { getAlias, getVersion, type Registry } from '../registry/index.js';
-import { publishRolloutEvent, rolloutEvent, type EventPhase, type EventSink, type EventState, type RolloutCause } from './events.js';
+import { publishRolloutEvent, rolloutEvent, type EventSink, type RolloutCause, type RolloutEventKind } from './events.js';
 import { markPublished, nextRevision, saveRollout, unpublishedRevisions, type RolloutRecord } from './store.js';
 
 /** The alias the champion moves to when a rollout promotes its successor: one alias move away from a rollback. */
@@ -25,14 +25,14 @@ export interface Activities {
    * (rollout-events and webhooks) when `event` is given. `asOf` is the
    * revision's updated_at: an analysis's deadline, else now.
    */
-  record(r: RolloutRecord, changes: Partial<RolloutRecord>, event: [EventPhase, EventState] | null, asOf?: number): Promise<RolloutRecord>;
+  record(r: RolloutRecord, changes: Partial<RolloutRecord>, event: RolloutEventKind | null, asOf?: number): Promise<RolloutRecord>;
   /**
    * Publishes the events a crash left stored but unpublished (the newest
    * revision of a rollout at most); how many.
    */
   publishPending(): Promise<number>;
   /** The first revision of a rollout, and its event. */
-  create(r: RolloutRecord, event: [EventPhase, EventState]): Promise<RolloutRecord>;
+  create(r: RolloutRecord, event: RolloutEventKind): Promise<RolloutRecord>;
   /** Moves `champion` to the rollout's version and the old champion to previous-champion; a repeat moves nothing. */
   moveChampion(r: Pick<RolloutRecord, 'model' | 'version'>, actor: string, reason: string): Promise<void>;
   /** The candidate's cause from its registry version (cached per version). */
@@ -59,7 +59,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     return cause;
   };
 
-  const emit = async (r: RolloutRecord, [phase, state]: [EventPhase, EventState]): Promise<void> => {
+  const emit = async (r: RolloutRecord, [phase, state]: RolloutEventKind): Promise<void> => {
     await publishRolloutEvent(deps.sink, rolloutEvent(r, await causeOf(r.model, r.version), phase, state));
     await markPublished(ch, r.rolloutId, r.revision, clock.now());
     events.inc({ phase, state });
@@ -72,7 +72,7 @@ export function createActivities(deps: ActivityDeps): Activities {
       const pending = await unpublishedRevisions(ch);
       for (const { record, event } of pending) {
         log.warn({ model: record.model, rollout_id: record.rolloutId, revision: record.revision, phase: event[0], state: event[1] }, 'rollout event stored but not published before a stop: publishing it now');
-        await emit(record, event as [EventPhase, EventState]);
+        await emit(record, event);
       }
       return pending.length;
     },

@@ -6,6 +6,8 @@ import type { WebhookSender } from './webhooks.js';
 /** `phase` and `state` of a rollout-events event (the contract's enums, schemas/avro/rollout-events.avsc). */
 export type EventPhase = 'shadow' | 'canary' | 'promoted' | 'rolled_back' | 'paused';
 export type EventState = 'started' | 'passed' | 'failed' | 'awaiting_approval' | 'promoted' | 'rolled_back' | 'paused' | 'resumed';
+/** The event a stored revision publishes: its `phase` and `state`. */
+export type RolloutEventKind = [EventPhase, EventState];
 
 /** What started the candidate's run, from its registry version: the link back for lineage. */
 export interface RolloutCause {

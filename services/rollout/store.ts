@@ -1,5 +1,6 @@
 import { fromDateTime64Text as ms, toDateTime64Text as stamp, type ClickHouse } from '../common/index.js';
 import type { Check } from './analysis.js';
+import type { EventPhase, EventState, RolloutEventKind } from './events.js';
 import { ACTIVE_STATES, type RolloutPhase, type RolloutState } from './states.js';
 
 /** A stored check: what the table and the HTTP API show (`judged` folds into `detail`). */
@@ -48,9 +49,11 @@ export function nextRevision(previous: number, now: number): number {
   return Math.max(previous + 1, now * 1000);
 }
 
-/** Appends a revision (the caller sets `revision` with nextRevision). */
-/** Stores a revision with the event it publishes (`[phase, state]` of rollout-events; null: none). */
-export async function saveRollout(ch: ClickHouse, r: RolloutRecord, event: readonly [string, string] | null = null): Promise<void> {
+/**
+ * Appends a revision (the caller sets `revision` with nextRevision) with the
+ * event it publishes on rollout-events (null: none).
+ */
+export async function saveRollout(ch: ClickHouse, r: RolloutRecord, event: RolloutEventKind | null = null): Promise<void> {
   await ch.insertObjects('rollouts', [{
     rollout_id: r.rolloutId, model: r.model, version: r.version, champion_version: r.championVersion, run_id: r.runId, revision: r.revision, phase: r.phase, step: r.step,
     weight: r.weight, state: r.state, reason: r.reason, steps: r.steps, failed_checks: r.failedChecks,
@@ -69,8 +72,8 @@ export async function markPublished(ch: ClickHouse, rolloutId: string, revision:
  * The newest revision of each rollout whose event was stored but never
  * marked published (a crash between the two), with that event, oldest first.
  */
-export async function unpublishedRevisions(ch: ClickHouse): Promise<{ record: RolloutRecord; event: [string, string] }[]> {
-  const rows = await ch.query<RolloutRow & { event_phase: string; event_state: string }>(
+export async function unpublishedRevisions(ch: ClickHouse): Promise<{ record: RolloutRecord; event: RolloutEventKind }[]> {
+  const rows = await ch.query<RolloutRow & { event_phase: EventPhase; event_state: EventState }>(
     `SELECT * FROM {db:Identifier}.rollouts FINAL
      WHERE event_state != '' AND (rollout_id, revision) NOT IN (SELECT rollout_id, revision FROM {db:Identifier}.rollout_published)
      ORDER BY updated_at, revision`,
