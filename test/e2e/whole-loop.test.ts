@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { DriftModel } from '../../services/cli/demo/loop.js';
 import { VICTORIA_JOINS_INDEX } from '../../services/cli/demo/settings.js';
 import type { Timeline } from '../../services/cli/demo/timeline.js';
 import { waitFor } from '../support/index.js';
@@ -7,13 +8,6 @@ import { champion, firstChampion, MODEL, startStack, startTraffic, storedLiveEve
 /** Two weeks of half-hours: a drift window; a request carries half a day. */
 const WINDOW = 14 * 48;
 const REQUEST = 24;
-
-/** A model as GET /drift/models lists it, with its newest reference. */
-interface DriftModel {
-  model: string;
-  model_version: string;
-  profile_id: string;
-}
 
 /**
  * The whole loop, every service in one `driftloop up` process, nothing done

@@ -16,7 +16,7 @@ import { summarize, type DemoSummary } from './summary.js';
 import type { Timeline } from './timeline.js';
 
 /** A model as GET /drift/models lists it, with its newest reference. */
-interface DriftModel {
+export interface DriftModel {
   model: string;
   model_version: string;
   profile_id: string;
