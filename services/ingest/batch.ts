@@ -89,13 +89,14 @@ export class IngestBatch {
 
   /**
    * Idempotency key of one table's insert: the same batch retried after a
-   * timeout carries the same token, and ClickHouse drops the repeat.
+   * timeout carries the same token, and ClickHouse drops the repeat. It is a
+   * hash of the rows themselves (origins included), not of the offset
+   * ranges: a topic that starts again at offset 0 (recreated, or an embedded
+   * broker restarted) brings other events at the same offsets, and a token
+   * of ranges would have ClickHouse drop them as a repeat.
    */
   dedupToken(table: string, groupId: string): string {
-    const ranges = this.allRanges()
-      .map((r) => `${r.topic}/${r.partition}/${r.first}-${r.last}`)
-      .sort()
-      .join(',');
-    return `${table}:${createHash('sha256').update(`${groupId}|${ranges}`).digest('hex').slice(0, 32)}`;
+    const rows = this.tables.get(table)?.writer.bytes() ?? Buffer.alloc(0);
+    return `${table}:${createHash('sha256').update(groupId).update('\u0000').update(rows).digest('hex').slice(0, 32)}`;
   }
 }

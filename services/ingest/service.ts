@@ -3,6 +3,7 @@ import {
   DriftloopError,
   ShutdownError,
   errorMessage,
+  readRowBinaryString,
   retry,
   systemClock,
   type ClickHouse,
@@ -214,32 +215,38 @@ export function createIngestService(deps: IngestDeps): IngestService {
   const append = (m: IncomingMessage): void => {
     const batch = current;
     batch.track(m, clock.now());
-    if (fence.isStored(m)) {
+    const { spec, decoder } = routeOf(m.topic);
+    const t = batch.rowsOf(spec);
+    const start = t.writer.length;
+    let error: DriftloopError | undefined;
+    try {
+      decoder.write(m.value, t.writer);
+    } catch (err) {
+      t.writer.truncate(start);
+      error = err instanceof DriftloopError ? err : new DecodeError(`cannot decode: ${errorMessage(err)}`, { cause: err });
+      if (!(err instanceof DriftloopError)) log.error({ err, topic: m.topic, partition: m.partition, offset: m.offset }, 'unexpected decode failure');
+    }
+    // The contract puts event_id first, so a decoded row starts with it.
+    if (fence.isStored(m, () => (error ? undefined : readRowBinaryString(t.writer.bytes(), start)))) {
+      t.writer.truncate(start);
       batch.duplicates++;
       metrics.messages.inc({ topic: m.topic, outcome: 'duplicate' });
       return;
     }
-    const { spec, decoder } = routeOf(m.topic);
-    const t = batch.rowsOf(spec);
-    const start = t.writer.length;
-    try {
-      decoder.write(m.value, t.writer);
-      t.writer.string(m.topic);
-      t.writer.uint32(m.partition);
-      t.writer.uint64(m.offset);
-      t.rows++;
-      t.rowEnds.push(t.writer.length);
-      t.topics.push(m.topic);
-      t.partitions.push(m.partition);
-      t.offsets.push(m.offset);
-      batch.rows++;
-      batch.bytes += t.writer.length - start;
-    } catch (err) {
-      t.writer.truncate(start);
-      const error = err instanceof DriftloopError ? err : new DecodeError(`cannot decode: ${errorMessage(err)}`, { cause: err });
-      if (!(err instanceof DriftloopError)) log.error({ err, topic: m.topic, partition: m.partition, offset: m.offset }, 'unexpected decode failure');
+    if (error) {
       batch.deadLetters.push({ message: m, error });
+      return;
     }
+    t.writer.string(m.topic);
+    t.writer.uint32(m.partition);
+    t.writer.uint64(m.offset);
+    t.rows++;
+    t.rowEnds.push(t.writer.length);
+    t.topics.push(m.topic);
+    t.partitions.push(m.partition);
+    t.offsets.push(m.offset);
+    batch.rows++;
+    batch.bytes += t.writer.length - start;
   };
 
   const onBatch = async (messages: IncomingMessage[]): Promise<void> => {

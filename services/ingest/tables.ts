@@ -52,5 +52,7 @@ export function tableSpec(topic: DataTopic): TableSpec {
     const kind = kindOf(f.type, `${topic}.${f.name}`);
     return { name: f.name, type: STRUCTURE_TYPE[kind], kind, rules: f['x-rules'] ?? {}, hasDefault: f.default !== undefined };
   });
+  // The offset fence reads a decoded row's event id from its first column.
+  if (columns[0]?.name !== 'event_id') throw new Error(`contract ${topic} must start with event_id, the ingest's fence reads it first`);
   return { topic, table: topic, columns, insertColumns: [...columns, ...ORIGIN_COLUMNS] };
 }

@@ -3,6 +3,6 @@ export type { ClickHouse, ClickHouseOptions, Column, InsertOptions, QueryParams 
 export { migrate, readMigrations, splitStatements, DEFAULT_MIGRATIONS_DIR } from './migrations.js';
 export type { Migration, MigrateResult } from './migrations.js';
 export { assertIdentifier, IDENTIFIER } from './identifiers.js';
-export { RowBinaryWriter } from './row-binary.js';
+export { RowBinaryWriter, readRowBinaryString } from './row-binary.js';
 export { toClickHouseError, DATA_ERROR_CODES } from './errors.js';
 export { toDateTime64Text, fromDateTime64Text } from './datetime.js';

@@ -153,3 +153,19 @@ export class RowBinaryWriter {
     this.length += extra;
   }
 }
+
+/** Reads the RowBinary String (LEB128 length, then UTF-8 bytes) that starts at `at` in `bytes`. */
+export function readRowBinaryString(bytes: Buffer, at: number): string {
+  let length = 0;
+  let shift = 1;
+  let i = at;
+  for (;;) {
+    const b = bytes[i++];
+    if (b === undefined) throw new RangeError(`RowBinary string at ${at} runs past the end`);
+    length += (b & 0x7f) * shift;
+    if (b < 0x80) break;
+    shift *= 128;
+  }
+  if (i + length > bytes.length) throw new RangeError(`RowBinary string at ${at} runs past the end`);
+  return bytes.toString('utf8', i, i + length);
+}

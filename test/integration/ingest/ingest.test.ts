@@ -1,7 +1,8 @@
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avroSchema, topicName } from '../../../schemas/index.js';
-import { RowBinaryWriter, confluentFrame, type OutgoingMessage } from '../../../services/common/index.js';
+import { RowBinaryWriter, confluentFrame, createEventBus, silentLogger, type OutgoingMessage } from '../../../services/common/index.js';
+import { startEmbeddedKafka } from '../../../services/common/bus/embedded-kafka.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import { createRowDecoder, tableSpec } from '../../../services/ingest/index.js';
 import { uniqueName, waitFor } from '../../support/index.js';
@@ -148,6 +149,65 @@ describe('ingest service on the embedded engines', () => {
     expect(ingest.stats()).toMatchObject({ stored: 400, duplicates: 600 });
     expect(await countRows(runtime, 'features', model)).toEqual({ rows: 1000, unique: 1000 });
     await ingest.stop();
+  });
+
+  it('stores the events of a topic that started again at offsets an earlier incarnation of it used', async () => {
+    const prefix = `${uniqueName('reborn')}.`;
+    const model = uniqueName('reborn');
+    const topic = topicName(prefix, 'features');
+    await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 1000), prefix);
+    const messages = await readTopic(runtime, topic, 1000);
+    const spec = tableSpec('features');
+    const decoder = createRowDecoder(spec, runtime.schemas);
+    await runtime.schemas.load(runtime.schemas.unresolved(messages.map((m) => m.value)));
+    const w = new RowBinaryWriter();
+    const writeRow = (value: Buffer, partition: number, offset: number): void => {
+      decoder.write(value, w);
+      w.string(topic);
+      w.uint32(partition);
+      w.uint64(offset);
+    };
+    // The earlier incarnation (the topic deleted and created again, or the embedded broker restarted on
+    // this ClickHouse): other events at every offset the new one uses, and further.
+    for (let partition = 0; partition < 4; partition++) {
+      for (let offset = 0; offset < 600; offset++) writeRow(Buffer.from(JSON.stringify(featureEvent(`${model}-old`, partition * 1000 + offset))), partition, offset);
+    }
+    // This incarnation's predecessor stored its first 300 messages and died before committing.
+    for (const m of messages.filter((m) => Number(m.key!.toString().split('-').pop()) < 300)) writeRow(m.value!, m.partition, m.offset);
+    await runtime.clickhouse.insertRowBinary('features', spec.insertColumns, w.bytes());
+
+    const ingest = await startTestIngest(runtime, { topicPrefix: prefix });
+    await waitFor(() => ingest.stats().stored + ingest.stats().duplicates >= 1000, { message: 'all 1000 accounted for' });
+    expect(ingest.stats()).toMatchObject({ stored: 700, duplicates: 300 });
+    expect(await countRows(runtime, 'features', model)).toEqual({ rows: 1000, unique: 1000 });
+    expect(await countRows(runtime, 'features', `${model}-old`)).toEqual({ rows: 2400, unique: 2400 });
+    await ingest.stop();
+  });
+
+  it('stores every event after its broker starts again from offset 0 on the same ClickHouse', async () => {
+    const prefix = `${uniqueName('restart')}.`;
+    const model = uniqueName('restart');
+    const groupId = uniqueName('restart');
+    const first = await startTestIngest(runtime, { topicPrefix: prefix, groupId });
+    await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 2000), prefix);
+    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 2000, { message: '2000 rows from the first broker' });
+    await first.stop();
+
+    // A new embedded broker, as `driftloop up` starts on its data directory: same topics and group, offsets from 0 again.
+    const kafka = await startEmbeddedKafka({ brokers: 1 });
+    const bus = createEventBus({ brokers: kafka.brokers, client: 'kafkajs', logger: silentLogger() });
+    try {
+      const producer = await bus.producer();
+      await producer.send(topicName(prefix, 'features'), await avroFeatureMessages(runtime, model, 2000, 3500));
+      const second = await startTestIngest({ ...runtime, bus }, { topicPrefix: prefix, groupId });
+      await waitFor(() => second.stats().stored + second.stats().duplicates >= 1500, { message: 'the second broker\'s 1500 events accounted for', onTimeout: () => JSON.stringify(second.stats()) });
+      expect(second.stats()).toMatchObject({ stored: 1500, duplicates: 0 });
+      expect(await countRows(runtime, 'features', model)).toEqual({ rows: 3500, unique: 3500 });
+      await second.stop();
+    } finally {
+      await bus.close();
+      await kafka.stop();
+    }
   });
 
   it('stores and commits everything it holds when stopped', async () => {
