@@ -59,6 +59,7 @@ const ingest: ServiceDefinition<IngestService> = {
         retryMaxDelayMs: c.ingestRetryMaxDelayMs,
         shutdownTimeoutMs: c.ingestShutdownTimeoutMs,
         sessionTimeoutMs: c.ingestSessionTimeoutMs,
+        deadLetterMaxBytes: c.ingestDeadLetterMaxBytes,
       },
     });
   },

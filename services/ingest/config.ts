@@ -46,6 +46,13 @@ export const ingestOptions = {
     min: 3000,
     max: 300_000,
   }),
+  ingestDeadLetterMaxBytes: opt.int({
+    env: 'INGEST_DEAD_LETTER_MAX_BYTES',
+    doc: "Most bytes of a bad message's key, value and headers its dead letter keeps; the rest is cut off (the sizes are recorded, the original stays in Kafka). Keep it under the broker's message.max.bytes.",
+    default: 256 * 1024,
+    min: 0,
+    max: 64 * 1024 * 1024,
+  }),
   ingestShutdownTimeoutMs: opt.int({
     env: 'INGEST_SHUTDOWN_TIMEOUT_MS',
     doc: 'How long SIGTERM waits for the last batch to be stored and committed.',
@@ -65,4 +72,6 @@ export interface IngestSettings {
   shutdownTimeoutMs: number;
   /** @default 30_000 */
   sessionTimeoutMs?: number;
+  /** Most bytes of the original a dead letter keeps. @default 262_144 */
+  deadLetterMaxBytes?: number;
 }

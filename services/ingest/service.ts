@@ -162,7 +162,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
       logger: log,
       metrics,
       outageRetry: outageRetry('store'),
-      sendDeadLetters: (entries) => sendDeadLetters(entries, { bus, codec: deps.codec, dlqTopic, groupId: settings.groupId, now: clock.now() }),
+      sendDeadLetters: (entries) =>
+        sendDeadLetters(entries, { bus, codec: deps.codec, dlqTopic, groupId: settings.groupId, now: clock.now(), maxBytes: settings.deadLetterMaxBytes ?? 256 * 1024, logger: log }),
     });
     recovered('store');
     totals.batches++;

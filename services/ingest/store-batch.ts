@@ -2,6 +2,7 @@ import {
   ClickHouseError,
   DATA_ERROR_CODES,
   errorMessage,
+  isRetriable,
   retry,
   type ClickHouse,
   type Consumer,
@@ -69,7 +70,8 @@ export async function storeBatch(batch: IngestBatch, deps: StoreDeps): Promise<v
   }
   const inserted = performance.now();
   if (deadLetters.length > 0) {
-    await retry(() => deps.sendDeadLetters(deadLetters), { ...deps.outageRetry, shouldRetry: () => true });
+    // An outage is waited out; a refusal no retry fixes is not retried (sendDeadLetters has already fallen back as far as it can).
+    await retry(() => deps.sendDeadLetters(deadLetters), { ...deps.outageRetry, shouldRetry: (err) => isRetriable(err) && (deps.outageRetry.shouldRetry?.(err) ?? true) });
     for (const d of deadLetters) metrics.deadLetters.inc({ topic: d.message.topic, code: d.error.code });
     deps.logger.warn(
       { deadLetters: deadLetters.length, first: { topic: deadLetters[0]!.message.topic, partition: deadLetters[0]!.message.partition, offset: deadLetters[0]!.message.offset, error: deadLetters[0]!.error.message } },

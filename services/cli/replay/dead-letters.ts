@@ -134,6 +134,9 @@ function compare(a: string, b: string): number {
 }
 
 function whyNotRestorable(letter: DeadLetterRecord, source: readonly PartitionOffsets[]): string | undefined {
+  if (letter.truncated) {
+    return `its original was cut to fit the dead-letter topic (key ${letter.key_bytes} bytes, value ${letter.value_bytes} bytes); the whole message is in Kafka at its origin: rewind the consuming group there (driftloop replay ${letter.source_topic} --group ${letter.consumer_group} --from ${letter.source_offset})`;
+  }
   if (letter.value === null) return 'no value was recorded: nothing to re-consume';
   if (source.length === 0) return `source topic ${letter.source_topic} does not exist`;
   if (!source.some((p) => p.partition === letter.source_partition)) return `${letter.source_topic} has no partition ${letter.source_partition} any more (it has ${source.length})`;

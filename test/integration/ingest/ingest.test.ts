@@ -5,6 +5,7 @@ import { RowBinaryWriter, confluentFrame, createEventBus, silentLogger, type Out
 import { startEmbeddedKafka } from '../../../services/common/bus/embedded-kafka.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import { createRowDecoder, tableSpec } from '../../../services/ingest/index.js';
+import { decodeDeadLetter } from '../../../services/cli/replay/index.js';
 import { uniqueName, waitFor } from '../../support/index.js';
 import { avroFeatureMessages, countRows, featureEvent, produce, readTopic, startTestIngest, startTestRuntime } from '../../support/runtime.js';
 
@@ -208,6 +209,42 @@ describe('ingest service on the embedded engines', () => {
       await bus.close();
       await kafka.stop();
     }
+  });
+
+  /** Produces good events around one invalid event of `bytes` bytes (with kafkajs, which sets no size limit of its own); the dead letters read back. */
+  async function poisonPill(settings: { deadLetterMaxBytes: number }, bytes: number) {
+    const prefix = `${uniqueName('pill')}.`;
+    const model = uniqueName('pill');
+    const ingest = await startTestIngest(runtime, { topicPrefix: prefix, ...settings });
+    const bad = { ...featureEvent(model, 0), numeric: { x: 'x'.repeat(bytes) } };
+    const value = Buffer.from(JSON.stringify(bad));
+    const good = await avroFeatureMessages(runtime, model, 0, 200);
+    const producer = await runtime.busFor('kafkajs').producer();
+    await producer.send(topicName(prefix, 'features'), [...good.slice(0, 100), { key: 'pill', value, headers: { origin: 'test' } }, ...good.slice(100)]);
+    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 200 && ingest.stats().deadLettered >= 1, {
+      message: 'the events behind the pill stored and the pill dead-lettered',
+      onTimeout: () => JSON.stringify(ingest.stats()),
+    });
+    expect(await countRows(runtime, 'features', model)).toEqual({ rows: 200, unique: 200 });
+    expect(() => ingest.checkReady()).not.toThrow();
+    const letters = await readTopic(runtime, topicName(prefix, 'dlq'), 1);
+    await ingest.stop();
+    expect(letters).toHaveLength(1);
+    return { letter: decodeDeadLetter(letters[0]!.value)!, value };
+  }
+
+  it('cuts a huge bad message to the dead-letter bound, records its sizes, and stores the events behind it', async () => {
+    const { letter, value } = await poisonPill({ deadLetterMaxBytes: 64 * 1024 }, 900_000);
+    expect(letter).toMatchObject({ error_code: 'DL_VALIDATION', truncated: true, key_bytes: 4, value_bytes: value.length });
+    expect(letter.key).toEqual(Buffer.from('pill'));
+    expect(letter.headers).toEqual({ origin: Buffer.from('test') });
+    expect(letter.value).toEqual(value.subarray(0, 64 * 1024 - 4 - 'origin'.length - 4));
+  });
+
+  it('sends only the coordinates of a dead letter the broker refuses, never retrying it, and stores the events behind it', async () => {
+    // A bound above the producer's message.max.bytes (1,000,000): the letter itself is refused.
+    const { letter, value } = await poisonPill({ deadLetterMaxBytes: 4 * 1024 * 1024 }, 1_200_000);
+    expect(letter).toMatchObject({ error_code: 'DL_VALIDATION', truncated: true, key: null, value: null, headers: {}, key_bytes: 4, value_bytes: value.length });
   });
 
   it('stores and commits everything it holds when stopped', async () => {
