@@ -22,7 +22,22 @@ describe('rollout analysis', () => {
     expect(v.enoughSamples).toBe(true);
     expect(v.failed).toEqual([]);
     expect(v.checks.map((c) => c.name)).toEqual(['error_rate', 'p99_latency_ms', 'accuracy', 'prediction_psi', 'agreement']);
-    expect(byName(v.checks, 'prediction_psi')).toMatchObject({ value: 0, judged: true });
+    expect(byName(v.checks, 'prediction_psi')).toMatchObject({ value: 0, judged: false, passed: true });
+  });
+
+  it('judges prediction drift and agreement until labeled accuracy passes, then only reports them', () => {
+    const shifted = { scoreBins: bins([300, 300, 200, 100, 50, 30, 0, 0, 0, 0]) };
+    const disagreeing = { pairs: 1000, agree: 600 };
+    // As accurate as the champion, answering differently (a retrain after concept drift): accuracy decides.
+    const labeled = judgeAnalysis({ candidate: variant(shifted), champion: variant(), agreement: disagreeing }, thresholds);
+    expect(labeled.failed).toEqual([]);
+    expect(byName(labeled.checks, 'prediction_psi')).toMatchObject({ passed: true, judged: false });
+    expect(byName(labeled.checks, 'prediction_psi').value).toBeGreaterThan(0.2);
+    expect(byName(labeled.checks, 'prediction_psi').detail).toMatch(/reported, not deciding: the labeled accuracy check passed$/);
+    expect(byName(labeled.checks, 'agreement')).toMatchObject({ passed: true, judged: false, value: 0.6 });
+    // Without enough labels the distributions decide.
+    const unlabeled = judgeAnalysis({ candidate: variant({ ...shifted, labeled: 10, correct: 8 }), champion: variant(), agreement: disagreeing }, thresholds);
+    expect(unlabeled.failed.map((c) => c.name)).toEqual(['prediction_psi', 'agreement']);
   });
 
   it('fails an error rate three times the champion and names the threshold', () => {
@@ -87,18 +102,18 @@ describe('rollout analysis', () => {
     expect(byName(v.checks, 'accuracy')).toMatchObject({ judged: false, detail: 'not judged: candidate 10, champion 500 labeled (min 50)' });
   });
 
-  it('falls back to the class distribution when there are no scores', () => {
+  it('falls back to the class distribution when there are no scores (and no labels yet)', () => {
     const classes = (up: number, down: number): Map<string, number> => new Map([['UP', up], ['DOWN', down]]);
     const v = judgeAnalysis({
-      candidate: variant({ scored: 0, scoreBins: new Map(), classes: classes(900, 100) }),
-      champion: variant({ scored: 0, scoreBins: new Map(), classes: classes(500, 500) }),
+      candidate: variant({ scored: 0, scoreBins: new Map(), classes: classes(900, 100), labeled: 0, correct: 0 }),
+      champion: variant({ scored: 0, scoreBins: new Map(), classes: classes(500, 500), labeled: 0, correct: 0 }),
       agreement: null,
     }, thresholds);
     expect(byName(v.checks, 'prediction_psi')).toMatchObject({ passed: false, detail: 'class distribution (2 classes)' });
   });
 
-  it('fails a shadow candidate that disagrees with the champion too often', () => {
-    const v = judgeAnalysis({ candidate: variant(), champion: variant(), agreement: { pairs: 1000, agree: 700 } }, thresholds);
+  it('fails a shadow candidate that disagrees with the champion too often before its answers are labeled', () => {
+    const v = judgeAnalysis({ candidate: variant({ labeled: 0, correct: 0 }), champion: variant({ labeled: 0, correct: 0 }), agreement: { pairs: 1000, agree: 700 } }, thresholds);
     expect(v.failed.map((c) => c.name)).toEqual(['agreement']);
   });
 
