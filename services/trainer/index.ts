@@ -13,3 +13,6 @@ export { trainerOptions } from './config.js';
 export { registerTrainerRoutes } from './routes.js';
 export { reproduceRun } from './reproduce.js';
 export type { ReproduceReport, ReproducedMetric } from './reproduce.js';
+export { searchBuiltin } from './builtin-search.js';
+export type { BuiltinSplits } from './builtin-search.js';
+export { trainBuiltinModel } from './run.js';

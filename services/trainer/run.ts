@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { topicName } from '../../schemas/index.js';
 import { errorMessage, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import { predict, readTabularCsv, rocAuc, trainBuiltin, type ModelArtifact, type TabularRows } from './builtin/index.js';
+import { builtinTrial } from './builtin-search.js';
 import { parseResultFile, runTrialCommand, type CollectedArtifact, type CommandResult, type Slot, type SlotPool } from './executor/index.js';
 import { assertTransition, isTerminal, type RunState } from './run-state.js';
 import { createPruner, createSampler, formatProgress, runStudy, trialSeed, type Params, type TrialHandle, type TrialRecord as SearchTrial } from './search/index.js';
@@ -201,31 +202,21 @@ async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: S
     series.set(trial.id, []);
     return record({ id: trial.id, state: 'running', params: trial.params, intermediate: new Map(), startedAtMs: deps.clock.now() }, 'running');
   };
-  /** Records an epoch's metrics and asks the pruner; true: stop the trial. */
-  const epochDone = (trial: TrialHandle, epoch: number, metrics: Record<string, number | undefined>): boolean => {
+  /** Records an epoch's metrics in the trial's series. */
+  const recordEpoch = (trial: TrialHandle, epoch: number, metrics: Record<string, number | undefined>): void => {
     const points = series.get(trial.id)!;
     for (const [name, value] of Object.entries(metrics)) if (value !== undefined) points.push({ step: epoch, name, value });
+  };
+  /** Records an epoch's metrics and asks the pruner; true: stop the trial. */
+  const epochDone = (trial: TrialHandle, epoch: number, metrics: Record<string, number | undefined>): boolean => {
+    recordEpoch(trial, epoch, metrics);
     const value = metrics[spec.metric];
     return value !== undefined && trial.report(epoch, value);
   };
 
   const builtinObjective = async (trial: TrialHandle): Promise<number> => {
     await started(trial, BUILTIN);
-    let pruned = false;
-    const { history } = await trainBuiltin({
-      algorithm: spec.algorithm,
-      params: { ...spec.params, ...(trial.params as Record<string, number | string>) },
-      seed: trialSeed(spec.seed, trial.id),
-      train: data.train,
-      validation: data.validation,
-      signal,
-      onEpoch: ({ epoch, metrics }) => {
-        pruned = epochDone(trial, epoch, { ...metrics });
-        return pruned ? 'stop' : 'continue';
-      },
-    });
-    if (pruned) trial.prune();
-    return history[history.length - 1]!.metrics[spec.metric];
+    return builtinTrial(spec, data, trial, { signal, onEpoch: (epoch, metrics) => recordEpoch(trial, epoch, metrics) });
   };
 
   const externalObjective = async (trial: TrialHandle): Promise<number> => {
