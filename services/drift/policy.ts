@@ -40,6 +40,14 @@ export interface DriftPolicy {
   windowRows: number;
   /** Labels may arrive this long (event time) after their predictions: windows with performance close that much later. */
   labelDelayMs: number;
+  /**
+   * A change detector on the champion's labeled error stream (1 wrong, 0
+   * right, in event time), as River implements it: a detected change in the
+   * error rate is a retrain (cause `performance`). `none` disables it.
+   */
+  errorDetector: 'none' | 'adwin' | 'ddm' | 'page-hinkley';
+  /** How much event time of labeled data a retrain trains on, back from the request (0: the trainer spec's window). */
+  trainingWindowMs: number;
 }
 
 export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
@@ -59,12 +67,15 @@ export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
   windowMs: 3_600_000,
   windowRows: 0,
   labelDelayMs: 0,
+  errorDetector: 'none',
+  trainingWindowMs: 0,
 }) as DriftPolicy;
 
 const ENUMS: Partial<Record<keyof DriftPolicy, readonly string[]>> = {
   mode: ['fixed', 'adaptive'],
   numericTest: ['auto', 'ks', 'wasserstein', 'psi', 'js'],
   categoricalTest: ['auto', 'chi2', 'js', 'psi'],
+  errorDetector: ['none', 'adwin', 'ddm', 'page-hinkley'],
 };
 
 /**
@@ -196,4 +207,13 @@ export function decideWindow(judged: readonly JudgedStatistic[], policy: DriftPo
   }
   if (drifting) reasons.push(`${streak} drifting window(s) in a row, retrain at ${policy.consecutiveWindows}`);
   return { decision: drifting ? 'watch' : 'none', datasetDrift, driftShare, drifting, streak, cause: null, reasons };
+}
+
+/**
+ * Pure: the event-time range a retrain decided at `at` trains on: the
+ * policy's `trainingWindowMs` back from `at` (the snapshot holds what is
+ * labeled by then); null when the policy leaves it to the trainer spec.
+ */
+export function retrainWindow(policy: Pick<DriftPolicy, 'trainingWindowMs'>, at: number): { from: number; to: number } | null {
+  return policy.trainingWindowMs > 0 ? { from: at - policy.trainingWindowMs, to: at } : null;
 }

@@ -13,9 +13,14 @@ export interface RetrainRequesterDeps {
   knowsModel(model: string): Promise<boolean>;
   /** Cooldown for the model's policy. */
   cooldownMs(model: string): number;
-  /** A run with no terminal state after this long no longer blocks a new one. */
+  /** A run with no terminal state this long (processing time) after it was requested no longer blocks a new one. */
   openRunTimeoutMs: number;
   onOutcome?(input: RetrainInput, outcome: RetrainOutcome): void;
+}
+
+/** A window's report id: deterministic in the model, profile and window, so a replay names the same report (and run). */
+export function driftReportId(model: string, profileId: string, start: number, end: number): string {
+  return `drift-${createHash('sha256').update(`${model}\n${profileId}\n${start}\n${end}`).digest('hex').slice(0, 24)}`;
 }
 
 /** Deterministic in the model and cause: a replayed cause names the same run. */
@@ -24,6 +29,28 @@ export function runIdFor(model: string, cause: RetrainCause): string {
 }
 
 const TERMINAL = ['done', 'failed', 'cancelled'];
+
+/** What a model's retrain requests so far say about a new cause. */
+export interface RetrainHistory {
+  /** This very cause (its run id) was requested before. */
+  sameCause: boolean;
+  /** A run still open (no terminal state), if any. */
+  openRun: string | null;
+  /** When the last run was requested, if ever. */
+  lastRequestAt: number | null;
+}
+
+/**
+ * Pure: whether a cause opens a run, joins the one open (or its own earlier
+ * request), or is held back by the cooldown (automatic causes only: a person
+ * can always ask). The live requester and the backtest both decide with it.
+ */
+export function retrainGate(kind: RetrainCause['kind'], runId: string, history: RetrainHistory, now: number, cooldownMs: number): RetrainOutcome {
+  if (history.sameCause) return { runId, status: 'joined' };
+  if (history.openRun) return { runId: history.openRun, status: 'joined' };
+  if (kind !== 'manual' && history.lastRequestAt !== null && history.lastRequestAt > now - cooldownMs) return { runId, status: 'cooldown' };
+  return { runId, status: 'opened' };
+}
 
 /**
  * Opens retraining runs: at most one open run per model, requests made one at
@@ -39,36 +66,45 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
     return next;
   };
 
+  /** The model's event time now: its newest feature event's (a cause without a time of its own, such as an alert). */
+  async function eventNow(model: string): Promise<number> {
+    const [row] = await deps.clickhouse.query<{ at: string }>(
+      `SELECT toString(max(ts)) AS at FROM {db:Identifier}.features WHERE model = {model:String} HAVING count() > 0`,
+      { model },
+    );
+    return row ? fromDateTime64Text(row.at) : deps.clock.now();
+  }
+
   async function request(input: RetrainInput): Promise<RetrainOutcome> {
     const { model, cause } = input;
     const runId = runIdFor(model, cause);
-    const now = deps.clock.now();
+    // The cooldown compares event times (the cause's, and the requests' `ts`), so a replay decides as the live system did.
+    const now = input.at ?? (await eventNow(model));
     const [state] = await deps.clickhouse.query<{ requests: string; same: string; open_run: string; last_ts: string }>(
       `SELECT count() AS requests,
               countIf(r.run_id = {run:String}) AS same,
-              argMaxIf(r.run_id, r.ts, s.run_id = '' AND r.ts > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
+              argMaxIf(r.run_id, r.ts, s.run_id = '' AND r.recorded_at > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
               toString(max(r.ts)) AS last_ts
        FROM (SELECT * FROM {db:Identifier}.retrain_requests FINAL WHERE model = {model:String}) AS r
        LEFT JOIN (SELECT DISTINCT run_id FROM {db:Identifier}.retrain_run_states WHERE model = {model:String} AND state IN {terminal:Array(String)}) AS s ON r.run_id = s.run_id
        SETTINGS join_use_nulls = 0`,
-      { model, run: runId, openSince: now - deps.openRunTimeoutMs, terminal: TERMINAL },
+      // Processing time, a safeguard: a run that never ends (its trainer gone) stops blocking new ones after the timeout.
+      { model, run: runId, openSince: deps.clock.now() - deps.openRunTimeoutMs, terminal: TERMINAL },
     );
-    const requested = Number(state?.requests ?? 0) > 0;
-    let outcome: RetrainOutcome;
-    if (Number(state?.same ?? 0) > 0) outcome = { runId, status: 'joined' };
-    else if (state?.open_run) outcome = { runId: state.open_run, status: 'joined' };
-    else if (cause.kind !== 'manual' && requested && fromDateTime64Text(state!.last_ts) > now - deps.cooldownMs(model)) {
-      // The last run is closed but recent: a person can still ask (manual), automation waits.
-      outcome = { runId, status: 'cooldown' };
-    } else {
+    const history: RetrainHistory = {
+      sameCause: Number(state?.same ?? 0) > 0,
+      openRun: state?.open_run || null,
+      lastRequestAt: Number(state?.requests ?? 0) > 0 ? fromDateTime64Text(state!.last_ts) : null,
+    };
+    const outcome = retrainGate(cause.kind, runId, history, now, deps.cooldownMs(model));
+    if (outcome.status === 'opened') {
       const event = { event_id: randomUUID(), model, ts: now, run_id: runId, cause, requested_by: input.requestedBy, params: input.params ?? {} };
       const producer = await deps.bus.producer();
       await producer.send(topicName(deps.topicPrefix, 'retrain-requests'), [{ key: model, value: await deps.codec.encode('retrain-requests', event) }]);
       await deps.clickhouse.insertObjects('retrain_requests', [{
-        run_id: runId, model, ts: toDateTime64Text(now), cause_kind: cause.kind, cause_ref: cause.ref, cause_detail: cause.detail, requested_by: input.requestedBy, params: input.params ?? {},
+        run_id: runId, model, ts: toDateTime64Text(now), recorded_at: toDateTime64Text(deps.clock.now()), cause_kind: cause.kind, cause_ref: cause.ref, cause_detail: cause.detail, requested_by: input.requestedBy, params: input.params ?? {},
       }]);
       deps.logger.info({ model, run_id: runId, cause: cause.kind, ref: cause.ref }, 'retrain requested');
-      outcome = { runId, status: 'opened' };
     }
     deps.onOutcome?.(input, outcome);
     return outcome;

@@ -11,6 +11,8 @@ export interface ServedThresholds {
   minLabeledRows: number;
   /** Event time served since the promotion before the prediction part is built. */
   minServedMs: number;
+  /** Reference chunks the adaptive thresholds are measured on (0: none, for a policy in fixed mode). @default 10 */
+  adaptiveChunks?: number;
 }
 
 /** What the served traffic so far completes: nothing yet, or the prediction part, with or without the reference performance. */
@@ -85,7 +87,7 @@ export function createServedReferences(deps: ServedReferenceDeps): ServedReferen
       const counts = await countServed(ch, { model: profile.model, modelVersion: profile.modelVersion, from: served.from, to });
       const step = servedStep(served.awaiting, { ...counts, servedMs: to - served.from }, thresholds);
       if (!step.build) return null;
-      const part = await buildServedPart(ch, profile, { from: served.from, to, performance: step.performance });
+      const part = await buildServedPart(ch, profile, { from: served.from, to, performance: step.performance, ...(thresholds.adaptiveChunks === undefined ? {} : { adaptiveChunks: thresholds.adaptiveChunks }) });
       const completed: ReferenceProfile = { ...profile, ...part, builtAt: Math.max(deps.clock.now(), profile.builtAt + 1), served: { from: served.from, to, awaiting: awaitingAfter(part) } };
       await saveProfile(ch, completed);
       deps.logger.info(

@@ -1,18 +1,19 @@
-import { createHash } from 'node:crypto';
 import { topicName } from '../../schemas/index.js';
 import { ValidationError, consumeEvents, errorMessage, toDateTime64Text, gauge, counter, histogram, systemClock, type Consumer, type IncomingMessage, type ServiceDeps } from '../common/index.js';
 import type { AlertSender } from './alerts/index.js';
-import { decideWindow, judge, type DriftPolicy } from './policy.js';
+import { decideWindow, judge, retrainWindow, type DriftPolicy } from './policy.js';
+import type { DetectorName } from './detectors/index.js';
+import { createErrorWatch, withErrorChange, type ErrorWatch } from './error-stream.js';
 import type { ReferenceProfile } from './profile.js';
 import { createPromotionReferences, DEFAULT_SERVED_MS, type PromotionReferenceSettings } from './promotion-reference.js';
 import { buildReferenceProfile, type ReferenceRange } from './reference.js';
-import { createRetrainRequester } from './retrain.js';
+import { createRetrainRequester, driftReportId } from './retrain.js';
 import { createServedReferences } from './served-reference.js';
 import { windowStatistics } from './statistics.js';
 import { lastDecidedWindow, listReports, loadActiveProfiles, loadProfile, profileChains, saveProfile, saveReport, type DriftReport, type ProfileLink } from './store.js';
 import type { RetrainRequester } from './types.js';
 import { computeWindow } from './window-stats.js';
-import { nextClosedWindow } from './windows.js';
+import { closeMargin, nextClosedWindow } from './windows.js';
 
 export interface DriftSettings {
   topicPrefix: string;
@@ -65,6 +66,8 @@ interface ModelState {
   scheduleSlot: number;
   /** `nextStart` when the served traffic of `profile` was last found too little: not counted again before the next window. */
   servedCheckedAt: number;
+  /** The champion's error-rate change detector, when the policy has one. */
+  errors?: ErrorWatch;
 }
 
 /**
@@ -154,6 +157,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
       lastDecision: known?.lastDecision ?? resumed?.decision ?? 'none',
       scheduleSlot: known?.scheduleSlot ?? -1,
       servedCheckedAt: known?.servedCheckedAt ?? -Infinity,
+      ...(known?.errors ? { errors: known.errors } : {}),
     };
     if (known && !same) log.info({ model, profile_id: profile.profileId, model_version: profile.modelVersion, from: nextStart, previous_profile_id: known.profile.profileId }, 'windows from here are compared with a new reference');
     if (known) Object.assign(known, next);
@@ -187,6 +191,8 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     state.newest = completed;
   }
 
+  const errorWatch = (state: ModelState, name: DetectorName): ErrorWatch => (state.errors ??= createErrorWatch(clickhouse, name));
+
   async function decideNext(state: ModelState): Promise<boolean> {
     const { profile } = state;
     const policy = policyFor(profile.model);
@@ -204,16 +210,22 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     timer();
     const windowRows = rows.find((r) => r.section === 'window')?.present ?? 0;
     const judged = judge(windowStatistics(rows, profile), policy, profile);
-    const verdict = decideWindow(judged, policy, profile, windowRows, state.streak);
-    const eventId = `drift-${createHash('sha256').update(`${profile.model}\n${profile.profileId}\n${start}\n${closed.end}`).digest('hex').slice(0, 24)}`;
+    const stats = decideWindow(judged, policy, profile, windowRows, state.streak);
+    const verdict = policy.errorDetector === 'none' ? stats : withErrorChange(stats, await errorWatch(state, policy.errorDetector).changedIn(profile, start, closed.end), policy.errorDetector);
+    const eventId = driftReportId(profile.model, profile.profileId, start, closed.end);
+    // Decided in event time: the window closed once events this much newer than its end arrived.
+    const decidedAt = closed.end + closeMargin(profile, policy, settings.latenessMs);
 
     let runId: string | null = null;
     let decision = verdict.decision;
     if (verdict.decision === 'retrain' && verdict.cause) {
+      const range = retrainWindow(policy, decidedAt);
       const outcome = await retrain.request({
         model: profile.model,
         cause: { kind: verdict.cause, ref: eventId, detail: verdict.reasons.join('; ') },
         requestedBy: 'drift',
+        at: decidedAt,
+        ...(range ? { params: { window_from: new Date(range.from).toISOString(), window_to: new Date(range.to).toISOString() } } : {}),
       });
       if (outcome.status === 'cooldown') {
         decision = 'watch';
@@ -276,13 +288,20 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     return true;
   }
 
+  /** A retrain per slot of the policy's schedule, in event time: the slot of the monitor's progress (its next window's start). */
   async function scheduled(state: ModelState): Promise<void> {
-    const interval = policyFor(state.profile.model).scheduleIntervalMs;
-    if (interval <= 0) return;
-    const slot = Math.floor(clock.now() / interval);
+    const policy = policyFor(state.profile.model);
+    const interval = policy.scheduleIntervalMs;
+    if (interval <= 0 || !Number.isFinite(state.nextStart)) return;
+    const slot = Math.floor(state.nextStart / interval);
     if (slot === state.scheduleSlot) return;
     state.scheduleSlot = slot;
-    await retrain.request({ model: state.profile.model, cause: { kind: 'schedule', ref: `every-${interval}ms:${slot}`, detail: `scheduled retrain, every ${interval} ms` }, requestedBy: 'drift' });
+    const at = slot * interval;
+    const range = retrainWindow(policy, at);
+    await retrain.request({
+      model: state.profile.model, cause: { kind: 'schedule', ref: `every-${interval}ms:${slot}`, detail: `scheduled retrain, every ${interval} ms` }, requestedBy: 'drift', at,
+      ...(range ? { params: { window_from: new Date(range.from).toISOString(), window_to: new Date(range.to).toISOString() } } : {}),
+    });
   }
 
   /** Records the trainer's terminal run states, which close runs for the one-open-run rule. */

@@ -14,6 +14,8 @@ export interface RetrainInput {
   requestedBy: string;
   /** Overrides for the training spec. */
   params?: Record<string, string>;
+  /** Event time of the cause (a window's close, a schedule slot); default: the model's newest event. */
+  at?: number;
 }
 
 /**

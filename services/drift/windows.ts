@@ -9,6 +9,11 @@ export interface ClosedWindow {
   empty?: boolean;
 }
 
+/** How much newer than a window's end the newest event must be before it closes: the lateness, plus the label delay for models with performance. */
+export function closeMargin(profile: Pick<ReferenceProfile, 'positiveLabel'>, policy: Pick<DriftPolicy, 'labelDelayMs'>, latenessMs: number): number {
+  return latenessMs + (profile.positiveLabel !== null ? policy.labelDelayMs : 0);
+}
+
 /**
  * The tumbling window that starts at `start` (moved forward past empty
  * stretches, on the `windowMs` grid), once it has closed in event time: events
@@ -28,7 +33,7 @@ export async function nextClosedWindow(
 ): Promise<ClosedWindow | null> {
   const { model } = profile;
   if (until !== null && start >= until) return null;
-  const margin = latenessMs + (profile.positiveLabel !== null ? policy.labelDelayMs : 0);
+  const margin = closeMargin(profile, policy, latenessMs);
   const params = { model, start, rows: policy.windowRows };
   const after = `model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC')`;
   const [edge] = await clickhouse.query<{ watermark: string; first: string }>(

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, createHttpServer, hmacSha256Hex, type Registry } from '../../../services/common/index.js';
+import { silentLogger, createHttpServer, fromDateTime64Text, hmacSha256Hex, type Registry } from '../../../services/common/index.js';
 import { createMetricsRegistry } from '../../../services/common/index.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, mergePolicy, registerDriftRoutes, verifyDriftloopSignature, type DriftMonitor, type DriftPolicy } from '../../../services/drift/index.js';
 import type { AlertSender } from '../../../services/drift/alerts/index.js';
 import { createServer } from 'node:http';
-import { insertFeatures, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
+import { insertFeatures, insertLabels, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
 import { readTopicEvents, startTestRuntime } from '../../support/runtime.js';
 import { uniqueName, waitFor } from '../../support/index.js';
 
@@ -211,10 +211,11 @@ describe('drift monitor on the embedded engines', () => {
     expect(await requests(model)).toHaveLength(2);
   }, 120_000);
 
-  it('requests a scheduled retrain once per period, also across a restart', async () => {
+  it('requests a scheduled retrain once per period of event time, also across a restart', async () => {
     const model = 'm-schedule';
     await stream(model, 'none', { clean: 1, drifted: 0 }, 23);
-    const scheduled = mergePolicy(policy, { scheduleIntervalMs: 86_400_000 }, 'test');
+    // Slots of event time: the stream's events are one a second, so a 2-hour slot is 7200 of them.
+    const scheduled = mergePolicy(policy, { scheduleIntervalMs: 7_200_000 }, 'test');
     let now = Date.UTC(2026, 6, 1, 12);
     const make = (): DriftMonitor => {
       const m = createDriftMonitor({
@@ -233,13 +234,54 @@ describe('drift monitor on the embedded engines', () => {
     await reference(first, model);
     await first.tick();
     await first.tick();
-    expect((await requests(model)).map((r) => r.cause_kind)).toEqual(['schedule']);
-    await make().tick(); // a restart within the same day
+    const [request] = await requests(model);
+    expect(request).toMatchObject({ cause_kind: 'schedule', cause_ref: `every-7200000ms:${Math.floor((T0 + REF_ROWS * 1000) / 7_200_000)}` });
+    await make().tick(); // a restart: the slot of its progress was requested, and that run is still open
     expect(await requests(model)).toHaveLength(1);
-    now += 86_400_000; // the next day (the first run timed out by then)
+    now += 86_400_000; // a day of processing time: the open run timed out, but event time has not moved
+    await first.tick();
+    expect(await requests(model)).toHaveLength(1);
+    // Events of the next slots arrive: the monitor's windows move into them, and the schedule asks again.
+    const z = normal(prng(24));
+    const start = T0 + (REF_ROWS + WINDOW) * 1000;
+    await insertFeatures(runtime.clickhouse, model, Array.from({ length: 3 * WINDOW }, (_, i) => ({
+      event_id: `${model}-later-${i}`, ts: start + i * 3000, numeric: Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`f${String(f).padStart(2, '0')}`, z()])), categorical: { plan: 'pro' },
+    })));
+    await first.tick();
     await first.tick();
     expect((await requests(model)).map((r) => r.cause_kind)).toEqual(['schedule', 'schedule']);
   }, 120_000);
+
+  it('asks for a retrain when ADWIN sees the champion\'s error rate rise, stamped in event time and with the policy\'s training window', async () => {
+    const model = 'm-errors';
+    // Features without drift; the champion answers right 90% of the time, then (from the fourth window) 60%.
+    await stream(model, 'none', { clean: 7, drifted: 0 }, 41);
+    const rand = prng(42);
+    const labels = Array.from({ length: REF_ROWS + 7 * WINDOW }, (_, i) => ({ event_id: `${model}-${i}`, ts: T0 + i * 1000, wrong: rand() < (i < REF_ROWS + 3 * WINDOW ? 0.1 : 0.4) }));
+    const [stored] = await runtime.clickhouse.query<{ p: string[] }>('SELECT groupArray(prediction) AS p FROM (SELECT prediction FROM {db:Identifier}.predictions WHERE model = {model:String} ORDER BY ts)', { model });
+    await insertLabels(runtime.clickhouse, model, labels.map((l, i) => ({ event_id: l.event_id, ts: l.ts, label: l.wrong === (stored!.p[i] === 'yes') ? 'no' : 'yes' })));
+    const watching = mergePolicy(policy, { errorDetector: 'adwin', trainingWindowMs: 3_600_000, driftShare: 1, predictionDrift: false, maxAccuracyDrop: 0 }, 'test');
+    const m = createDriftMonitor({
+      bus: runtime.bus, clickhouse: runtime.clickhouse, codec: runtime.codec, logger: silentLogger(), metrics: createMetricsRegistry({ processMetrics: false }),
+      settings: { topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: 3_600_000, defaultPolicy: policy, policies: new Map([[model, watching]]) },
+    });
+    monitors.push(m);
+    await reference(m, model);
+    await m.tick();
+    const decided = await reports(model);
+    const firstRetrain = decided.findIndex((r) => r.decision === 'retrain');
+    // The rise starts with window 3 (0-based); ADWIN needs some of it, and nothing before it retrains.
+    expect(firstRetrain).toBeGreaterThanOrEqual(3);
+    expect(firstRetrain).toBeLessThanOrEqual(4);
+    expect(JSON.parse(decided[firstRetrain]!.report).reasons).toContain("adwin detected a change in the champion's error rate");
+    const [request] = await runtime.clickhouse.query<{ cause_kind: string; ts: string; params: Record<string, string> }>(
+      'SELECT cause_kind, toString(ts) AS ts, params FROM {db:Identifier}.retrain_requests FINAL WHERE model = {model:String}', { model },
+    );
+    const windowEnd = fromDateTime64Text(decided[firstRetrain]!.window_end);
+    expect(request!.cause_kind).toBe('performance');
+    expect(fromDateTime64Text(request!.ts)).toBe(windowEnd);
+    expect(request!.params).toEqual({ window_from: new Date(windowEnd - 3_600_000).toISOString(), window_to: new Date(windowEnd).toISOString() });
+  });
 
   it('posts a signed drift alert while windows drift and resolves it when they stop', async () => {
     const model = 'm-alerts';

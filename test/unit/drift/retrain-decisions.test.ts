@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { createDetector, DEFAULT_POLICY, mergePolicy, retrainGate, retrainWindow, withErrorChange, detectChange, type WindowVerdict } from '../../../services/drift/index.js';
+
+const HOUR = 3_600_000;
+
+describe('retrain decisions shared by the monitor and the backtest', () => {
+  it('opens a run, joins an open one or its own earlier request, and holds automatic causes for the cooldown only', () => {
+    const fresh = { sameCause: false, openRun: null, lastRequestAt: null };
+    expect(retrainGate('drift', 'run-a', fresh, 10 * HOUR, HOUR)).toEqual({ runId: 'run-a', status: 'opened' });
+    expect(retrainGate('drift', 'run-a', { ...fresh, sameCause: true }, 10 * HOUR, HOUR)).toEqual({ runId: 'run-a', status: 'joined' });
+    expect(retrainGate('drift', 'run-b', { ...fresh, openRun: 'run-a' }, 10 * HOUR, HOUR)).toEqual({ runId: 'run-a', status: 'joined' });
+    // Event times: a request 30 minutes of event time ago holds an automatic cause, not a person's.
+    const recent = { ...fresh, lastRequestAt: 9.5 * HOUR };
+    expect(retrainGate('performance', 'run-b', recent, 10 * HOUR, HOUR).status).toBe('cooldown');
+    expect(retrainGate('schedule', 'run-b', recent, 10 * HOUR, HOUR).status).toBe('cooldown');
+    expect(retrainGate('manual', 'run-b', recent, 10 * HOUR, HOUR).status).toBe('opened');
+    expect(retrainGate('drift', 'run-b', recent, 10.5 * HOUR, HOUR).status).toBe('opened');
+  });
+
+  it('trains on the policy\'s window of event time back from the decision, or leaves it to the trainer spec', () => {
+    expect(retrainWindow(DEFAULT_POLICY, 100 * HOUR)).toBeNull();
+    expect(retrainWindow(mergePolicy(DEFAULT_POLICY, { trainingWindowMs: 24 * HOUR }, 'p'), 100 * HOUR)).toEqual({ from: 76 * HOUR, to: 100 * HOUR });
+  });
+
+  it('turns a change in the champion\'s error rate into a retrain with cause performance, leaving other retrains as they are', () => {
+    const watch: WindowVerdict = { decision: 'watch', datasetDrift: true, driftShare: 0.6, drifting: true, streak: 1, cause: null, reasons: ['dataset drift'] };
+    expect(withErrorChange(watch, false, 'ddm')).toBe(watch);
+    expect(withErrorChange(watch, true, 'ddm')).toEqual({ ...watch, decision: 'retrain', cause: 'performance', reasons: ['dataset drift', "ddm detected a change in the champion's error rate"] });
+    const retrain: WindowVerdict = { ...watch, decision: 'retrain', cause: 'drift' };
+    expect(withErrorChange(retrain, true, 'ddm')).toBe(retrain);
+  });
+
+  it('feeds a whole window of errors to the detector and says whether any of them was a change', () => {
+    const errors = [...Array.from({ length: 1000 }, () => 0), ...Array.from({ length: 200 }, () => 1)];
+    expect(detectChange(createDetector('ddm'), errors.slice(0, 1000))).toBe(false);
+    expect(detectChange(createDetector('ddm'), errors)).toBe(true);
+  });
+
+  it('refuses an unknown error detector in a policy, naming the key and the allowed values', () => {
+    expect(() => mergePolicy(DEFAULT_POLICY, { errorDetector: 'cusum' }, 'DRIFT_POLICIES.m')).toThrow(/DRIFT_POLICIES\.m\.errorDetector: "cusum" is not allowed \(allowed: none, adwin, ddm, page-hinkley\)/);
+  });
+});
