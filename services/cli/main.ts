@@ -8,6 +8,7 @@
  *   driftloop runs [show <run> | compare <run> <run>… | cancel <run>]   experiment tracking (HTTP API of a running driftloop)
  *   driftloop reproduce <run>              re-execute a run from its record and compare its metrics
  *   driftloop replay <topic> --from <pos>  dead letters back to their topics, or a consumer group rewound (Kafka itself)
+ *   driftloop backtest [options]           policies against retraining schedules on a labeled history, in event time
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, ValidationError, errorMessage } from '../common/index.js';
@@ -19,6 +20,7 @@ import { decideVersionCommand, listModelsCommand, showModelCommand } from './com
 import { rolloutOperationCommand, showRolloutCommand } from './commands/rollout.js';
 import { statusCommand } from './commands/status.js';
 import { replayCommand } from './commands/replay.js';
+import { BACKTEST_USAGE, backtestCommand } from './commands/backtest.js';
 import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand } from './commands/runs.js';
 
 /** A command line that does not parse: usage goes with the message, exit code 2. */
@@ -55,8 +57,11 @@ const USAGE = `usage: driftloop <command>
                           evaluator, registry, rollout) on <topic> to P; the group must be stopped
                           P: earliest, latest, an offset, a time (2025-01-31T12:00:00Z) or a duration
                           ago (30m, 2h); replay talks to Kafka itself (KAFKA_BROKERS, TOPIC_PREFIX)
+  backtest [--history H] [--policies JSON] [--schedules 1,2,4,13] [--report F] [--json]
+                          replay a labeled history in event time: each policy (as DRIFT_POLICIES)
+                          and retraining schedule side by side (driftloop backtest --help)
 
-  Every command but up, run, demo, config and replay talks to a running driftloop: --url (default $DRIFTLOOP_URL
+  Every command but up, run, demo, config, replay and backtest talks to a running driftloop: --url (default $DRIFTLOOP_URL
   or http://127.0.0.1:8080), --json for machine-readable output.
 `;
 
@@ -147,6 +152,29 @@ async function main(argv: string[]): Promise<void> {
       });
       if (positionals.length !== 1) throw new UsageError('replay takes exactly one topic: dead-letters, or a topic with --group');
       return replayCommand({ topic: positionals[0]!, from: values.from, to: values.to, group: values.group, source: values.source, wait: values.wait, dryRun: values['dry-run'] ?? false, json: values.json ?? false });
+    }
+    case 'backtest': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          help: { type: 'boolean', short: 'h' }, history: { type: 'string', default: 'elec2' }, seed: { type: 'string', default: '1' }, start: { type: 'string' }, initial: { type: 'string', default: '4032' },
+          policies: { type: 'string', default: '{"default": {}}' }, 'trainer-spec': { type: 'string', default: '{}' }, schedules: { type: 'string', default: '1,2,4,13' },
+          'schedule-window': { type: 'string', default: '4w' }, 'label-delay': { type: 'string', default: '0ms' }, 'change-points': { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' },
+        },
+      });
+      if (values.help) {
+        process.stdout.write(BACKTEST_USAGE);
+        return;
+      }
+      const int = (flag: string, text: string): number => {
+        if (!/^\d+$/.test(text)) throw new UsageError(`${flag} takes a non-negative integer; got ${JSON.stringify(text)}`);
+        return Number(text);
+      };
+      return backtestCommand({
+        history: values.history, seed: int('--seed', values.seed), ...(values.start !== undefined ? { start: int('--start', values.start) } : {}), initial: int('--initial', values.initial),
+        policies: values.policies, trainerSpec: values['trainer-spec'], schedules: values.schedules, scheduleWindow: values['schedule-window'], labelDelay: values['label-delay'],
+        ...(values['change-points'] !== undefined ? { changePoints: values['change-points'] } : {}), ...(values.report !== undefined ? { report: values.report } : {}), json: values.json ?? false,
+      });
     }
     case undefined:
     case 'help':

@@ -2,8 +2,9 @@
  * `npm run bench`: figures, each next to a baseline measured in the same run
  * (absolute numbers vary with the machine; ratios travel).
  *
- *   npm run bench                          every bench: ingest, drift, trainer, torch, search, gateway, rollout
- *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`, `gateway`, `rollout`)
+ *   npm run bench                          every bench: ingest, drift, trainer, torch, search, gateway, rollout, backtest
+ *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`, `gateway`, `rollout`, `backtest`)
+ *   npm run bench -- backtest --backtest-elec2-only   Elec2 without the generated streams
  *   npm run bench -- --events 200000       smaller ingest run
  *   npm run bench -- drift --drift-max-rows 1000000
  *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
@@ -19,8 +20,9 @@ import { runSearchBench, searchBenchRows } from './hpo/bench.js';
 import { runTabularSearchBench } from './hpo/tabular.js';
 import { runGatewayBenchInChild } from './gateway/bench.js';
 import { runRolloutNoiseBench } from './rollout/noise.js';
+import { runBacktestBench } from './backtest/bench.js';
 
-const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search', 'gateway', 'rollout'] as const;
+const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search', 'gateway', 'rollout', 'backtest'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values, positionals } = parseArgs({
@@ -35,6 +37,7 @@ const { values, positionals } = parseArgs({
     'gateway-rate': { type: 'string', default: '2000' },
     'gateway-seconds': { type: 'string', default: '5' },
     'gateway-rounds': { type: 'string', default: '3' },
+    'backtest-elec2-only': { type: 'boolean', default: false },
   },
 });
 for (const name of positionals) {
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
   if (selected.includes('search')) await search();
   if (selected.includes('gateway')) await runGatewayBenchInChild({ rate: Number(values['gateway-rate']), seconds: Number(values['gateway-seconds']), rounds: Number(values['gateway-rounds']) });
   if (selected.includes('rollout')) rollout();
+  if (selected.includes('backtest')) await runBacktestBench({ log: console.log, streams: !values['backtest-elec2-only'] });
 }
 
 function rollout(): void {

@@ -1,29 +1,12 @@
 import { barChart, escapeXml, evenTicks, lineChart, logTicks, PALETTE, type Series, type VerticalMarker } from './plots.js';
+import { cell, fixed, REPORT_STYLE, table } from './html.js';
 import { VICTORIA_JOINS_INDEX } from './settings.js';
 import { elec2Date, streamPlace } from './status.js';
 import { percent } from './story.js';
 import type { DemoSummary } from './summary.js';
 
-const STYLE = `
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 960px; color: #222; padding: 0 12px; }
-h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-.lead { color: #555; margin-top: 0; } pre { background: #f6f8fa; padding: 10px; white-space: pre-wrap; font-size: 12.5px; }
-table { border-collapse: collapse; font-size: 12.5px; margin: 8px 0; } th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; } td.nowrap { white-space: nowrap; } .bad { color: #b00020; } .good { color: #1b7f3b; }
-figure { margin: 12px 0; } figcaption { color: #555; font-size: 12.5px; max-width: 900px; } svg { max-width: 100%; height: auto; }
-svg .title { font-size: 13px; font-weight: 600; } svg .xtick { font-size: 10.5px; text-anchor: middle; } svg .ytick { font-size: 10.5px; text-anchor: end; dominant-baseline: middle; }
-svg .legend, svg .note, svg .value { font-size: 10.5px; } svg .value { text-anchor: middle; } svg .xlabel { font-size: 11px; text-anchor: middle; } svg .ylabel { font-size: 11px; text-anchor: middle; }
-svg .grid { stroke: #eee; } svg .axis { stroke: #888; } svg .frame { fill: none; stroke: #bbb; } svg .threshold { stroke: #b00020; stroke-dasharray: 4 3; }
-svg .marker { stroke-dasharray: 2 3; stroke-width: 1.2; } svg .line { fill: none; stroke-width: 1.8; } svg .dashed { stroke-dasharray: 5 3; stroke-width: 1.2; }
-`;
-
 /** Grey: what was not served. */
 const COUNTERFACTUAL_COLOR = '#999';
-
-const fixed = (x: number | undefined | null, digits = 3): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
-const cell = (text: string, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${escapeXml(text)}</td>`;
-const table = (header: string[], rows: string[][]): string =>
-  `<table><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('')}</table>`;
 
 /** Vertical lines where the loop acted, plus the day Victoria's data joins Elec2. */
 function markersOf(s: DemoSummary): VerticalMarker[] {
@@ -121,7 +104,7 @@ export function renderReport(s: DemoSummary): string {
   const letters = s.deadLetters.map((l) => [cell(l.origin), cell(l.code), cell(l.error.slice(0, 120)), cell(String(l.bytes), 'num')]);
   const outcome = s.outcome ? `${s.outcome.kind}${s.outcome.version ? ` (v${s.outcome.version})` : ''}` : 'the loop did not finish';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>driftloop demo report</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>driftloop demo report</title><style>${REPORT_STYLE}</style></head>
 <body>
 <h1>driftloop demo: the whole loop on Elec2</h1>
 <p class="lead">${escapeXml(`${s.mode} mode, ${s.seconds.toFixed(0)} s, ${new Date(s.finishedAt).toISOString()}. Outcome: ${outcome}; final champion v${s.finalChampion ?? '–'}.`)}</p>

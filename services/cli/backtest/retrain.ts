@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import type { ClickHouse } from '../../common/index.js';
+import { evaluateCandidate, type EvaluationOutcome, type EvaluationPolicy } from '../../evaluator/index.js';
+import { readTabularCsv, type ModelArtifact } from '../../trainer/builtin/index.js';
+import { exportSnapshot, searchBuiltin, trainBuiltinModel, type BuiltinSplits, type SnapshotWindow, type TrainingSpec } from '../../trainer/index.js';
+
+export interface TrainedCandidate {
+  artifact: ModelArtifact;
+  data: BuiltinSplits;
+  dataVersion: string;
+  /** The labeled rows it trained on (the train split). */
+  trainedRows: number;
+  /** Event time its snapshot covers (where a new champion's reference comes from). */
+  from: number;
+  to: number;
+  /** CPU the search and the final training took (the snapshot export is ClickHouse's). */
+  cpuSeconds: number;
+}
+
+const cpuSeconds = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+};
+
+/**
+ * A retrain as the trainer runs one for the builtin trainer: the snapshot of
+ * the window's labeled events exported from ClickHouse (the same split and
+ * data version; only labels known by then are stored), the spec's search,
+ * then the best trial trained again with its seed. Nothing is recorded or
+ * published.
+ */
+export async function trainCandidate(ch: ClickHouse, workDir: string, model: string, spec: TrainingSpec, window: SnapshotWindow, tag: string): Promise<TrainedCandidate> {
+  const snapshot = await exportSnapshot(ch, { model, window }, join(workDir, model, tag));
+  const path = (split: string): string => snapshot.files.find((f) => f.split === split)!.path;
+  const [train, validation, test] = await Promise.all(['train', 'validation', 'test'].map(async (s) => (await readTabularCsv(path(s))).rows));
+  const data = { train: train!, validation: validation!, test: test! };
+  if (data.validation.length === 0) throw new Error(`snapshot of ${snapshot.files.reduce((n, f) => n + f.rows, 0)} rows has no validation rows`);
+  const started = process.cpuUsage();
+  const { best, trials, firstError } = await searchBuiltin(spec, data);
+  if (!best) throw new Error(`no trial of ${trials} completed${firstError ? ` (first error: ${firstError})` : ''}`);
+  const { artifact } = await trainBuiltinModel(spec, data, best);
+  return { artifact, data, dataVersion: snapshot.dataVersion, trainedRows: data.train.length, from: snapshot.from, to: snapshot.to + 1, cpuSeconds: cpuSeconds(started) };
+}
+
+/**
+ * The evaluator's judgement: candidate and champion on the same holdout with
+ * the gates. At the moment of a retrain no labeled traffic newer than the
+ * training window exists yet, so the holdout is the snapshot's test split,
+ * as the evaluator chooses then.
+ */
+export function evaluate(candidate: TrainedCandidate, champion: ModelArtifact, policy: EvaluationPolicy, seed: number): EvaluationOutcome {
+  return evaluateCandidate({ candidate: candidate.artifact, champion, rows: candidate.data.test, policy, seed });
+}

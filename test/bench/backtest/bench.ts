@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClickHouse, migrate, silentLogger } from '../../../services/common/index.js';
+import { backtestTrainer, DAY_MS, policyArm, releaseSettings, scheduleArms, WEEK_MS } from '../../../services/cli/backtest/defaults.js';
+import { elec2History, streamHistory, type History } from '../../../services/cli/backtest/history.js';
+import { formatBacktest, onFrontier } from '../../../services/cli/backtest/report-text.js';
+import { runBacktest, type BacktestResult } from '../../../services/cli/backtest/run.js';
+import type { ArmSpec } from '../../../services/cli/backtest/types.js';
+
+/** The policies the bench compares, as DRIFT_POLICIES keys over the monitor's defaults. */
+export const BENCH_POLICIES: Record<string, Record<string, unknown>> = {
+  // The monitor's defaults (feature, prediction and accuracy drift) with weekly windows: hourly ones on half-hourly data decide nothing.
+  'monitor defaults, weekly windows': { windowMs: WEEK_MS },
+  // Feature drift only watched; the champion's own accuracy decides, trained on the last 6 weeks.
+  'accuracy drop': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false },
+  // The same with River's DDM on the labeled error stream.
+  'accuracy drop + DDM': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false, errorDetector: 'ddm' },
+};
+
+async function backtestOf(history: History, arms: ArmSpec[], prefix: string, dir: string, log: (line: string) => void): Promise<BacktestResult> {
+  const ch = await createClickHouse({ url: `chdb:${join(dir, 'clickhouse')}`, database: 'driftloop', logger: silentLogger() });
+  try {
+    await migrate(ch, { logger: silentLogger() });
+    const start = history.name === 'elec2' ? 16_080 : 4032;
+    const result = await runBacktest({ clickhouse: ch, logger: silentLogger(), modelPrefix: prefix }, {
+      records: history.records, startIndex: start, initialRecords: 12 * 7 * 48, labelDelayMs: 0, arms, trainer: backtestTrainer(), ...releaseSettings({}),
+      latenessMs: 60_000, servedMs: DAY_MS, changePoints: history.changePoints, workDir: join(dir, 'work'),
+    });
+    log(formatBacktest(result));
+    return result;
+  } finally {
+    await ch.close();
+  }
+}
+
+/**
+ * `npm run bench -- backtest`: every policy next to the schedules, measured
+ * in the same run with the same trainer, on Elec2 and on generated streams
+ * (no drift, inputs drifting without concept drift, abrupt and gradual SEA
+ * concepts, a rotating hyperplane), with the targets' verdicts.
+ */
+export async function runBacktestBench(options: { log: (line: string) => void; streams: boolean }): Promise<void> {
+  const { log } = options;
+  const dir = await mkdtemp(join(tmpdir(), 'driftloop-bench-backtest-'));
+  const policies = Object.entries(BENCH_POLICIES).map(([name, keys]) => policyArm(name, keys));
+  try {
+    const started = performance.now();
+    log('backtest on Elec2: first champion trained on the 12 weeks before record 16,080, the rest replayed; builtin logistic regression for every retrain');
+    const elec2 = await backtestOf(elec2History(), [{ kind: 'never', name: 'never' }, ...scheduleArms(4 * WEEK_MS), ...policies], 'elec2', join(dir, 'elec2'), log);
+    const weekly = elec2.arms.find((a) => a.name === 'every 1 week')!;
+    for (const p of elec2.arms.filter((a) => a.kind === 'policy')) {
+      log(`  ${p.name}: ${onFrontier(p, elec2.arms) ? 'on or above' : 'below'} the schedules' frontier; ${(p.accuracy * 100).toFixed(2)}% with ${p.retrains.promoted} retrains deployed vs the weekly schedule's ${(weekly.accuracy * 100).toFixed(2)}% with ${weekly.retrains.promoted} (aim: that accuracy with at most ${Math.floor(weekly.retrains.promoted / 4)})`);
+    }
+    log(`  Elec2 with ${elec2.arms.length} arms: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    if (!options.streams) return;
+    for (const name of ['stationary', 'covariate-shift', 'sea', 'sea-gradual', 'hyperplane'] as const) {
+      log(`\nbacktest on the generated stream ${name} (40,000 records, seed 1)`);
+      const result = await backtestOf(streamHistory(name, 1), [{ kind: 'never', name: 'never' }, ...scheduleArms(4 * WEEK_MS, [1, 4, 13]), ...policies], name.replace('-', '_'), join(dir, name), log);
+      const never = result.arms.find((a) => a.kind === 'never')!;
+      const bestSchedule = Math.max(...result.arms.filter((a) => a.kind === 'schedule').map((a) => a.accuracy));
+      const quarterly = result.arms.find((a) => a.name === 'every 13 weeks')!;
+      for (const p of result.arms.filter((a) => a.kind === 'policy')) {
+        if (name === 'stationary') log(`  ${p.name}: ${p.retrains.promoted} retrains deployed (target at most 1), accuracy ${((p.accuracy - never.accuracy) * 100).toFixed(2)} points from never retraining (target within 0.5)`);
+        else if (name === 'covariate-shift') log(`  ${p.name}: ${p.retrains.promoted} retrains deployed (target at most the 13-week schedule's ${quarterly.retrains.promoted}), accuracy ${((p.accuracy - bestSchedule) * 100).toFixed(2)} points from the best schedule (target within 0.5)`);
+        else log(`  ${p.name}: ${onFrontier(p, result.arms) ? 'on or above' : 'below'} the schedules' frontier`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

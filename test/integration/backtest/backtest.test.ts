@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClickHouse, migrate, silentLogger, type ClickHouse } from '../../../services/common/index.js';
+import { backtestTrainer, DAY_MS, policyArm, releaseSettings, scheduleArms, WEEK_MS } from '../../../services/cli/backtest/defaults.js';
+import { seaStream } from '../../../services/cli/backtest/streams/index.js';
+import { runBacktest, type BacktestResult } from '../../../services/cli/backtest/run.js';
+import { CLI_MAIN } from '../../support/process.js';
+import { tempDir } from '../../support/index.js';
+
+/** `driftloop backtest …` as a user runs it. */
+function backtest(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', CLI_MAIN, 'backtest', ...args], { timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+describe('driftloop backtest', () => {
+  let ch: ClickHouse;
+  let dir: string;
+  let result: BacktestResult;
+  // SEA concepts (Street & Kim) with thresholds far apart, 8,000 half-hourly records: the concept changes abruptly at
+  // records 2,000, 4,000 and 6,000, each time flipping a third of the labels.
+  const stream = seaStream({ seed: 7, records: 8000, concepts: [6, 12, 6, 12] });
+  const records = stream.records.map((r, i) => ({ ...r, eventId: `sea-${i}` }));
+  const changePoints = stream.changePoints;
+  const start = 1000;
+
+  beforeAll(async () => {
+    dir = await tempDir('driftloop-backtest-');
+    ch = await createClickHouse({ url: `chdb:${join(dir, 'clickhouse')}`, database: 'driftloop', logger: silentLogger() });
+    await migrate(ch, { logger: silentLogger() });
+    result = await runBacktest({ clickhouse: ch, logger: silentLogger() }, {
+      records, startIndex: start, initialRecords: 1000, labelDelayMs: 0,
+      arms: [
+        { kind: 'never', name: 'never' },
+        ...scheduleArms(2 * WEEK_MS, [2]),
+        // Retrain when the champion's accuracy over a 3-day window falls 0.05 below its reference (the served day after its promotion).
+        policyArm('accuracy', { windowMs: 3 * DAY_MS, cooldownMs: DAY_MS, driftShare: 1, predictionDrift: false, trainingWindowMs: 14 * DAY_MS }),
+      ],
+      // Two weeks of half-hourly records hold about 100 test rows.
+      trainer: backtestTrainer(), ...releaseSettings({ EVAL_MIN_HOLDOUT_ROWS: '80' }), latenessMs: 0, servedMs: DAY_MS, changePoints, workDir: join(dir, 'work'),
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await ch?.close();
+  });
+
+  it('answers every replayed record once in every arm, before its label is known', () => {
+    for (const arm of result.arms) expect(arm.records, arm.name).toBe(records.length - start);
+    expect(result.first.trainedRows).toBeGreaterThan(600);
+    expect(result.first.trainedRows).toBeLessThan(800);
+  });
+
+  it('retrains a schedule at every slot of event time and deploys each', () => {
+    const schedule = result.arms.find((a) => a.kind === 'schedule')!;
+    const span = records[records.length - 1]!.ts - records[start]!.ts;
+    expect(schedule.retrains).toEqual({ requested: Math.floor(span / (2 * WEEK_MS)), promoted: Math.floor(span / (2 * WEEK_MS)), rejected: 0, rolledBack: 0, failed: 0 });
+    expect(schedule.history.every((h, i) => h.at === records[start]!.ts + (i + 1) * 2 * WEEK_MS)).toBe(true);
+  });
+
+  it('asks for a retrain after each abrupt concept change, deploys only what passed the gates and the canary, and beats never retraining', () => {
+    expect(changePoints).toEqual([2000, 4000, 6000]);
+    const policy = result.arms.find((a) => a.kind === 'policy')!;
+    const never = result.arms.find((a) => a.kind === 'never')!;
+    // 3-day windows over 7,000 half-hourly records, each decided once; a promotion cuts the window it falls in.
+    const windows = (records[records.length - 1]!.ts - records[start]!.ts) / (3 * DAY_MS);
+    expect(policy.windows).toBeGreaterThanOrEqual(Math.floor(windows));
+    expect(policy.windows).toBeLessThanOrEqual(Math.ceil(windows) + policy.retrains.promoted);
+    for (const point of changePoints) {
+      const at = records[point]!.ts;
+      expect(policy.history.some((h) => h.at >= at && h.at - at <= 7 * DAY_MS), `a retrain requested within 7 days of the change at record ${point}`).toBe(true);
+    }
+    expect(policy.retrains.promoted).toBeGreaterThanOrEqual(1);
+    // A promotion comes after its canary, on records answered after the request; a refusal says which gate or check.
+    for (const h of policy.history) {
+      if (h.outcome === 'promoted') expect(h.promotedAt!).toBeGreaterThan(h.at);
+      else expect(h.detail).toMatch(/^(rejected: |canary rolled back: )/);
+    }
+    expect(policy.accuracy).toBeGreaterThan(never.accuracy);
+    expect(never.changeDelaysMs).toEqual([null, null, null]);
+  });
+
+  it('documents itself and refuses a bad policy naming the key', async () => {
+    const help = await backtest(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: driftloop backtest \[options\]/);
+    for (const flag of ['--history', '--policies', '--trainer-spec', '--schedules', '--label-delay', '--report', '--json']) expect(help.stdout).toContain(flag);
+    const bad = await backtest(['--history', 'sea', '--policies', '{"p": {"errorDetector": "cusum"}}']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--policies\.p\.errorDetector: "cusum" is not allowed \(allowed: none, adwin, ddm, page-hinkley\)/);
+  });
+});
