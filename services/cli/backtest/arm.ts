@@ -9,7 +9,7 @@ import { canaryVerdict } from './canary.js';
 import { createPrequential, type Prequential } from './prequential.js';
 import { evaluate, trainCandidate, type TrainedCandidate } from './retrain.js';
 import { storeAnswers, storeLabels, type ServedAnswer } from './tables.js';
-import type { ArmResult, ArmSpec, BacktestOptions, HistoryRecord, RetrainRecord } from './types.js';
+import type { ArmResult, ArmSpec, BacktestOptions, HistoryRecord, RetrainRecord, WindowDecision } from './types.js';
 
 export interface ArmContext {
   clickhouse: ClickHouse;
@@ -48,7 +48,7 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
   const prequential: Prequential = createPrequential(options.periodMs ?? WEEK_MS, positive);
   const history: RetrainRecord[] = [];
   const promotions: number[] = [];
-  let windows = 0;
+  const decisions: WindowDecision[] = [];
   let windowSeconds = 0;
   let retrainSeconds = 0;
   let referenceSeconds = 0;
@@ -192,13 +192,13 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
       const stats = decideWindow(judged, policy, profile, windowRows, streak);
       const verdict = errors ? withErrorChange(stats, await errors.changedIn(profile, closed.start, closed.end), policy.errorDetector) : stats;
       windowSeconds += (performance.now() - started) / 1000;
-      windows++;
       nextStart = closed.end;
       // As the monitor does: a retrain held back by the cooldown is a `watch`, and the drifting streak goes on.
       const kind = verdict.decision === 'retrain' ? verdict.cause : null;
       const runId = kind && runIdFor(model, { kind, ref: driftReportId(model, profile.profileId, closed.start, closed.end), detail: '' });
       const gate = kind && runId ? retrainGate(kind, runId, { sameCause: false, openRun: canary ? 'canary' : null, lastRequestAt }, decisionAt, policy.cooldownMs) : null;
       streak = gate && gate.status !== 'cooldown' ? 0 : verdict.streak;
+      decisions.push({ start: closed.start, end: closed.end, rows: windowRows, decision: gate?.status === 'cooldown' ? 'watch' : verdict.decision, cause: gate?.status === 'cooldown' ? null : kind });
       if (!kind || gate?.status !== 'opened') continue;
       lastRequestAt = decisionAt;
       const range = retrainWindow(policy, decisionAt);
@@ -226,7 +226,8 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
     overTime: scored.overTime,
     retrains: { requested: history.length, promoted: count('promoted'), rejected: count('rejected'), rolledBack: count('rolled_back'), failed: count('failed') },
     history,
-    windows,
+    windows: decisions.length,
+    decisions,
     trainingCpuSeconds: history.reduce((s, h) => s + h.cpuSeconds, 0),
     changeDelaysMs: options.changePoints.map((i) => {
       const at = records[i]?.ts;

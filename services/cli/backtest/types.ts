@@ -43,6 +43,16 @@ export interface BacktestOptions {
   periodMs?: number;
 }
 
+/** A policy arm's decision on one window, as the monitor would report it. */
+export interface WindowDecision {
+  start: number;
+  end: number;
+  rows: number;
+  /** After the retrain gate: a retrain held back by the cooldown is a `watch`. */
+  decision: 'none' | 'watch' | 'retrain';
+  cause: 'drift' | 'performance' | null;
+}
+
 /** What one retrain came to. */
 export interface RetrainRecord {
   /** Event time of the request. */
@@ -68,6 +78,8 @@ export interface ArmResult {
   retrains: { requested: number; promoted: number; rejected: number; rolledBack: number; failed: number };
   history: RetrainRecord[];
   windows: number;
+  /** Every window a policy arm decided, in order (empty for the other arms). */
+  decisions: WindowDecision[];
   trainingCpuSeconds: number;
   /** Event time from each known change point to the first promotion after it (null: none followed). */
   changeDelaysMs: (number | null)[];

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, migrate, silentLogger, type ClickHouse } from '../../../services/common/index.js';
+import { createMetricsRegistry, fromDateTime64Text, silentLogger, type ClickHouse } from '../../../services/common/index.js';
+import type { Runtime } from '../../../services/cli/runtime.js';
+import { createDriftMonitor, DEFAULT_POLICY, mergePolicy } from '../../../services/drift/index.js';
+import { startTestRuntime } from '../../support/runtime.js';
 import { backtestTrainer, DAY_MS, policyArm, releaseSettings, scheduleArms, WEEK_MS } from '../../../services/cli/backtest/defaults.js';
 import { seaStream } from '../../../services/cli/backtest/streams/index.js';
 import { runBacktest, type BacktestResult } from '../../../services/cli/backtest/run.js';
@@ -16,7 +19,11 @@ function backtest(args: string[]): Promise<{ code: number; stdout: string; stder
   });
 }
 
+// Retrain when the champion's accuracy over a 3-day window falls 0.05 below its reference (the served day after its promotion).
+const ACCURACY_POLICY = { windowMs: 3 * DAY_MS, cooldownMs: DAY_MS, driftShare: 1, predictionDrift: false, trainingWindowMs: 14 * DAY_MS };
+
 describe('driftloop backtest', () => {
+  let runtime: Runtime;
   let ch: ClickHouse;
   let dir: string;
   let result: BacktestResult;
@@ -29,22 +36,21 @@ describe('driftloop backtest', () => {
 
   beforeAll(async () => {
     dir = await tempDir('driftloop-backtest-');
-    ch = await createClickHouse({ url: `chdb:${join(dir, 'clickhouse')}`, database: 'driftloop', logger: silentLogger() });
-    await migrate(ch, { logger: silentLogger() });
+    runtime = await startTestRuntime();
+    ch = runtime.clickhouse;
     result = await runBacktest({ clickhouse: ch, logger: silentLogger() }, {
       records, startIndex: start, initialRecords: 1000, labelDelayMs: 0,
       arms: [
         { kind: 'never', name: 'never' },
         ...scheduleArms(2 * WEEK_MS, [2]),
-        // Retrain when the champion's accuracy over a 3-day window falls 0.05 below its reference (the served day after its promotion).
-        policyArm('accuracy', { windowMs: 3 * DAY_MS, cooldownMs: DAY_MS, driftShare: 1, predictionDrift: false, trainingWindowMs: 14 * DAY_MS }),
+        policyArm('accuracy', ACCURACY_POLICY),
       ],
       // Two weeks of half-hourly records hold about 100 test rows.
       trainer: backtestTrainer(), ...releaseSettings({ EVAL_MIN_HOLDOUT_ROWS: '80' }), latenessMs: 0, servedMs: DAY_MS, changePoints, workDir: join(dir, 'work'),
     });
   }, 300_000);
   afterAll(async () => {
-    await ch?.close();
+    await runtime?.close();
   });
 
   it('answers every replayed record once in every arm, before its label is known', () => {
@@ -81,6 +87,46 @@ describe('driftloop backtest', () => {
     expect(policy.accuracy).toBeGreaterThan(never.accuracy);
     expect(never.changeDelaysMs).toEqual([null, null, null]);
   });
+
+  it('decides every window and asks for every retrain as the live drift monitor does on the same events', async () => {
+    // Gates no candidate passes: the champion never changes, so the live monitor (which learns of promotions from the
+    // registry) sees the same champion answers.
+    const same = await runBacktest({ clickhouse: ch, logger: silentLogger(), modelPrefix: 'same' }, {
+      records, startIndex: start, initialRecords: 1000, labelDelayMs: 0, arms: [policyArm('accuracy', ACCURACY_POLICY)],
+      trainer: backtestTrainer(), ...releaseSettings({ EVAL_MIN_IMPROVEMENT: '1' }), latenessMs: 0, servedMs: DAY_MS, changePoints, workDir: join(dir, 'same'),
+    });
+    const arm = same.arms[0]!;
+    expect(arm.retrains.promoted).toBe(0);
+    expect(arm.retrains.requested).toBeGreaterThanOrEqual(3);
+    // The live monitor on a copy of what the arm's model holds: features, the champion's answers, the labels.
+    const columns = { features: 'ts, event_id, entity_id, numeric, categorical', predictions: 'model_version, variant, ts, event_id, entity_id, prediction, score, latency_ms', labels: 'ts, event_id, label' };
+    for (const [table, list] of Object.entries(columns)) {
+      await ch.command(`INSERT INTO {db:Identifier}.{table:Identifier} (model, ${list}) SELECT 'live', ${list} FROM {db:Identifier}.{table:Identifier} WHERE model = 'same-0'`, { table });
+    }
+    const policy = mergePolicy(DEFAULT_POLICY, ACCURACY_POLICY, 'test');
+    const monitor = createDriftMonitor({
+      bus: runtime.bus, clickhouse: ch, codec: runtime.codec, logger: silentLogger(), metrics: createMetricsRegistry({ processMetrics: false }),
+      // Runs end at once in the backtest (a turned-down candidate closes its run): here no trainer reports, so the
+      // processing-time safeguard closes each run as soon as it is written.
+      settings: { topicPrefix: runtime.config.topicPrefix, groupId: 'same', pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: 1, defaultPolicy: policy, policies: new Map() },
+    });
+    await monitor.buildReference({ model: 'live', modelVersion: '1', from: same.first.from, to: same.first.to, monitorFrom: same.first.to, servedByVersion: false, adaptiveChunks: 0 });
+    let decided = -1;
+    for (;;) {
+      await monitor.tick();
+      const [n] = await ch.query<{ n: string }>("SELECT count() AS n FROM {db:Identifier}.drift_reports FINAL WHERE model = 'live'");
+      if (Number(n!.n) === decided) break;
+      decided = Number(n!.n);
+    }
+    await monitor.stop();
+    const live = await ch.query<{ window_start: string; window_end: string; window_rows: string; decision: string }>(
+      "SELECT toString(window_start) AS window_start, toString(window_end) AS window_end, window_rows, decision FROM {db:Identifier}.drift_reports FINAL WHERE model = 'live' ORDER BY window_start",
+    );
+    expect(live.map((r) => ({ start: fromDateTime64Text(r.window_start), end: fromDateTime64Text(r.window_end), rows: Number(r.window_rows), decision: r.decision })))
+      .toEqual(arm.decisions.map(({ start: s, end, rows, decision }) => ({ start: s, end, rows, decision })));
+    const requests = await ch.query<{ ts: string; cause_kind: string }>("SELECT toString(ts) AS ts, cause_kind FROM {db:Identifier}.retrain_requests FINAL WHERE model = 'live' ORDER BY ts");
+    expect(requests.map((r) => ({ at: fromDateTime64Text(r.ts), cause: r.cause_kind }))).toEqual(arm.history.map((h) => ({ at: h.at, cause: h.cause })));
+  }, 180_000);
 
   it('documents itself and refuses a bad policy naming the key', async () => {
     const help = await backtest(['--help']);

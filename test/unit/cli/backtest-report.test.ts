@@ -11,7 +11,7 @@ function arm(name: string, kind: ArmResult['kind'], accuracy: number, promoted: 
     name, kind, records: 1000, accuracy, logLoss: 0.5, auc: 0.8, overTime: [[0, accuracy, 500], [7 * DAY, accuracy, 500]],
     retrains: { requested: promoted + 1, promoted, rejected: 1, rolledBack: 0, failed: 0 },
     history: [{ at: DAY, cause: 'performance', outcome: 'rejected', promotedAt: null, detail: 'rejected: holdout_rows: 10 <b>rows</b>', trainedRows: 500, cpuSeconds: 0.1 }],
-    windows: 10, trainingCpuSeconds: 0.1, changeDelaysMs: [2 * DAY], wallSeconds: 1, windowSeconds: 0.5, retrainSeconds: 0.2, referenceSeconds: 0.1, servingSeconds: 0.1,
+    windows: 10, decisions: [], trainingCpuSeconds: 0.1, changeDelaysMs: [2 * DAY], wallSeconds: 1, windowSeconds: 0.5, retrainSeconds: 0.2, referenceSeconds: 0.1, servingSeconds: 0.1,
   };
 }
 
