@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../common/index.js';
 import { trainBuiltin, type TabularRows } from './builtin/index.js';
-import { createPruner, createSampler, runStudy, trialSeed, type TrialHandle, type TrialRecord as SearchTrial } from './search/index.js';
+import { createPruner, createSampler, runStudy, trialSeed, type StudyOptions, type StudyResult, type TrialHandle, type TrialRecord as SearchTrial } from './search/index.js';
 import type { TrainingSpec } from './spec.js';
 
 /** The snapshot's rows, as the builtin trainers take them. */
@@ -40,6 +40,16 @@ export async function builtinTrial(
   return history[history.length - 1]!.metrics[spec.metric];
 }
 
+/** What a run's spec decides of its study: space, sampler, pruner, direction, budgets and seed. */
+export function studyOf(spec: TrainingSpec): Pick<StudyOptions, 'space' | 'sampler' | 'pruner' | 'direction' | 'maxTrials' | 'maxTimeMs' | 'seed'> {
+  return { space: spec.space, sampler: createSampler(spec.sampler), pruner: createPruner(spec.pruner), direction: 'minimize', maxTrials: spec.maxTrials, maxTimeMs: spec.maxTimeMs, seed: spec.seed };
+}
+
+/** A finished study as a run reads it: the best trial, how many ran, the first error. */
+export function searchOutcome(result: StudyResult): { best: SearchTrial | undefined; trials: number; firstError?: string } {
+  return { best: result.best, trials: result.trials.length, firstError: result.trials.find((t) => t.error)?.error };
+}
+
 /**
  * The builtin search of a run with nothing recorded: the same study, sampler,
  * pruner, seeds and objective as `executeRun`, for callers that hold the rows
@@ -47,17 +57,11 @@ export async function builtinTrial(
  */
 export async function searchBuiltin(spec: TrainingSpec, data: BuiltinSplits, options: { parallelism?: number; clock?: Clock; signal?: AbortSignal } = {}): Promise<{ best: SearchTrial | undefined; trials: number; firstError?: string }> {
   const result = await runStudy({
-    space: spec.space,
-    sampler: createSampler(spec.sampler),
-    pruner: createPruner(spec.pruner),
-    direction: 'minimize',
-    maxTrials: spec.maxTrials,
-    maxTimeMs: spec.maxTimeMs,
+    ...studyOf(spec),
     parallelism: options.parallelism ?? 1,
-    seed: spec.seed,
     clock: options.clock ?? systemClock,
     ...(options.signal ? { signal: options.signal } : {}),
     objective: (trial) => builtinTrial(spec, data, trial, options.signal ? { signal: options.signal } : {}),
   });
-  return { best: result.best, trials: result.trials.length, firstError: result.trials.find((t) => t.error)?.error };
+  return searchOutcome(result);
 }

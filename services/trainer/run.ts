@@ -5,10 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { topicName } from '../../schemas/index.js';
 import { errorMessage, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import { predict, readTabularCsv, rocAuc, trainBuiltin, type ModelArtifact, type TabularRows } from './builtin/index.js';
-import { builtinTrial } from './builtin-search.js';
+import { builtinTrial, searchOutcome, studyOf } from './builtin-search.js';
 import { parseResultFile, runTrialCommand, type CollectedArtifact, type CommandResult, type Slot, type SlotPool } from './executor/index.js';
 import { assertTransition, isTerminal, type RunState } from './run-state.js';
-import { createPruner, createSampler, formatProgress, runStudy, trialSeed, type Params, type TrialHandle, type TrialRecord as SearchTrial } from './search/index.js';
+import { formatProgress, runStudy, trialSeed, type Params, type TrialHandle, type TrialRecord as SearchTrial } from './search/index.js';
 import { exportSnapshot, type Snapshot, type SnapshotWindow } from './snapshot.js';
 import type { TrainingSpec } from './spec.js';
 import { listTrials, saveArtifact, saveRun, saveTrial, type RunRecord, type TrialRecord } from './store.js';
@@ -232,14 +232,8 @@ async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: S
   };
 
   const result = await runStudy({
-    space: spec.space,
-    sampler: createSampler(spec.sampler),
-    pruner: createPruner(spec.pruner),
-    direction: 'minimize',
-    maxTrials: spec.maxTrials,
-    maxTimeMs: spec.maxTimeMs,
+    ...studyOf(spec),
     parallelism: external ? deps.slots.size : deps.parallelism,
-    seed: spec.seed,
     signal,
     clock: deps.clock,
     previousTrials: previous,
@@ -249,7 +243,7 @@ async function search(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: S
       log.info({ trial: t.id, state: t.state, value: t.value, progress: formatProgress(progress) }, 'trial done');
     },
   });
-  return { best: result.best, trials: result.trials.length, firstError: result.trials.find((t) => t.error)?.error };
+  return searchOutcome(result);
 }
 
 /** The searched metric of a finished external trial: from metrics.json, else its last epoch line. */
