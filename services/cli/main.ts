@@ -21,6 +21,7 @@ import { rolloutOperationCommand, showRolloutCommand } from './commands/rollout.
 import { statusCommand } from './commands/status.js';
 import { replayCommand } from './commands/replay.js';
 import { BACKTEST_USAGE, backtestCommand } from './commands/backtest.js';
+import { BACKTEST_POLICIES } from './backtest/defaults.js';
 import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand } from './commands/runs.js';
 
 /** A command line that does not parse: usage goes with the message, exit code 2. */
@@ -157,8 +158,8 @@ async function main(argv: string[]): Promise<void> {
       const { values } = parseArgs({
         args: rest,
         options: {
-          help: { type: 'boolean', short: 'h' }, history: { type: 'string', default: 'elec2' }, seed: { type: 'string', default: '1' }, start: { type: 'string' }, initial: { type: 'string', default: '4032' },
-          policies: { type: 'string', default: '{"default": {}}' }, 'trainer-spec': { type: 'string', default: '{}' }, schedules: { type: 'string', default: '1,2,4,13' },
+          help: { type: 'boolean', short: 'h' }, history: { type: 'string', default: 'elec2' }, seed: { type: 'string', default: '1' }, records: { type: 'string' }, start: { type: 'string' }, initial: { type: 'string', default: '4032' },
+          policies: { type: 'string', default: JSON.stringify(BACKTEST_POLICIES) }, 'trainer-spec': { type: 'string', default: '{}' }, schedules: { type: 'string', default: '1,2,4,13' },
           'schedule-window': { type: 'string', default: '4w' }, 'label-delay': { type: 'string', default: '0ms' }, 'change-points': { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' },
         },
       });
@@ -171,7 +172,7 @@ async function main(argv: string[]): Promise<void> {
         return Number(text);
       };
       return backtestCommand({
-        history: values.history, seed: int('--seed', values.seed), ...(values.start !== undefined ? { start: int('--start', values.start) } : {}), initial: int('--initial', values.initial),
+        history: values.history, seed: int('--seed', values.seed), ...(values.records !== undefined ? { records: int('--records', values.records) } : {}), ...(values.start !== undefined ? { start: int('--start', values.start) } : {}), initial: int('--initial', values.initial),
         policies: values.policies, trainerSpec: values['trainer-spec'], schedules: values.schedules, scheduleWindow: values['schedule-window'], labelDelay: values['label-delay'],
         ...(values['change-points'] !== undefined ? { changePoints: values['change-points'] } : {}), ...(values.report !== undefined ? { report: values.report } : {}), json: values.json ?? false,
       });

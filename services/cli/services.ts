@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, systemClock, type ClickHouse, type Logger, type Registry } from '../common/index.js';
 import { createIngestService, ingestOptions, registerIngestRoutes, type IngestService } from '../ingest/index.js';
-import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, driftOptions, mergePolicy, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
+import { createAlertSender, createDriftMonitor, defaultPolicyFromConfig, driftOptions, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
 import { createTrainerService, DEFAULT_SPEC, findTorchPython, parseTrainerCommands, registerTrainerRoutes, resolveSpec, trainerOptions, type TrainerService, type TrainingSpec } from '../trainer/index.js';
 import { createEvaluatorService, evaluatorOptions, registerEvaluatorRoutes, type EvaluatorService } from '../evaluator/index.js';
 import { createRegistry, createRegistryService, registerRegistryRoutes, registryOptions, type RegistryService } from '../registry/index.js';
@@ -69,22 +69,7 @@ const ingest: ServiceDefinition<IngestService> = {
 const drift: ServiceDefinition<DriftMonitor> = {
   build(runtime, env) {
     const c = loadConfig(driftOptions, env);
-    const defaultPolicy = mergePolicy(
-      DEFAULT_POLICY,
-      {
-        mode: c.driftThresholdMode,
-        windowMs: c.driftWindowMs,
-        windowRows: c.driftWindowRows,
-        minWindowRows: c.driftMinWindowRows,
-        driftShare: c.driftShareThreshold,
-        consecutiveWindows: c.driftConsecutiveWindows,
-        cooldownMs: c.driftCooldownMs,
-        maxAccuracyDrop: c.driftMaxAccuracyDrop,
-        scheduleIntervalMs: c.driftScheduleIntervalMs,
-        labelDelayMs: c.driftLabelDelayMs,
-      },
-      'DRIFT_*',
-    );
+    const defaultPolicy = defaultPolicyFromConfig(c);
     const alerts = c.driftAlertWebhooks.length
       ? createAlertSender({
           webhooks: c.driftAlertWebhooks.map((url) => ({ url, hmacSecret: c.driftAlertHmacSecret || undefined, bearerToken: c.driftAlertBearerToken || undefined })),

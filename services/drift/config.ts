@@ -1,4 +1,5 @@
-import { opt } from '../common/index.js';
+import { opt, type ConfigOf } from '../common/index.js';
+import { DEFAULT_POLICY, mergePolicy, type DriftPolicy } from './policy.js';
 
 /** Options of the drift monitor (README "Configuration"). Per-model policy overrides go in DRIFT_POLICIES. */
 export const driftOptions = {
@@ -29,3 +30,25 @@ export const driftOptions = {
   driftAlertHmacSecret: opt.string({ env: 'DRIFT_ALERT_HMAC_SECRET', doc: 'Signs outbound alerts (X-Driftloop-Signature).', default: '', secret: true }),
   driftAlertBearerToken: opt.string({ env: 'DRIFT_ALERT_BEARER_TOKEN', doc: 'Bearer token sent with outbound alerts.', default: '', secret: true }),
 };
+
+export type DriftConfig = ConfigOf<typeof driftOptions>;
+
+/** The monitor's default policy: DEFAULT_POLICY with the DRIFT_* options over it (DRIFT_POLICIES refines it per model). */
+export function defaultPolicyFromConfig(c: DriftConfig): DriftPolicy {
+  return mergePolicy(
+    DEFAULT_POLICY,
+    {
+      mode: c.driftThresholdMode,
+      windowMs: c.driftWindowMs,
+      windowRows: c.driftWindowRows,
+      minWindowRows: c.driftMinWindowRows,
+      driftShare: c.driftShareThreshold,
+      consecutiveWindows: c.driftConsecutiveWindows,
+      cooldownMs: c.driftCooldownMs,
+      maxAccuracyDrop: c.driftMaxAccuracyDrop,
+      scheduleIntervalMs: c.driftScheduleIntervalMs,
+      labelDelayMs: c.driftLabelDelayMs,
+    },
+    'DRIFT_*',
+  );
+}

@@ -69,8 +69,9 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
     const answers: ServedAnswer[] = [];
     batch.forEach((r, i) => {
       const p = new Map(classes.map((c, k) => [c, probabilities[i]![k]!]));
-      prequential.add(r.ts, p, r.label);
+      // The gateway's answer: the most probable class, the first in the artifact's order on a tie.
       const best = classes.reduce((a, c) => (p.get(c)! > p.get(a)! ? c : a), classes[0]!);
+      prequential.add(r.ts, best, p, r.label);
       answers.push({ ts: r.ts, eventId: r.eventId, version: String(champion.version), prediction: best, score: p.get(positive) ?? 0 });
     });
     const storing = performance.now();
@@ -186,7 +187,7 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
         continue;
       }
       const started = performance.now();
-      const rows = await computeWindow(ch, profile, { model, start: closed.start, end: closed.end }, { epsilon: 1e-4 });
+      const rows = await computeWindow(ch, profile, { model, start: closed.start, end: closed.end }, { epsilon: options.psiEpsilon ?? 1e-4 });
       const windowRows = rows.find((r) => r.section === 'window')?.present ?? 0;
       const judged = judge(windowStatistics(rows, profile), policy, profile);
       const stats = decideWindow(judged, policy, profile, windowRows, streak);

@@ -46,3 +46,16 @@ export function scheduleArms(trainingWindowMs: number, weeks: readonly number[] 
 export function policyArm(name: string, keys: Record<string, unknown>, base: DriftPolicy = DEFAULT_POLICY): ArmSpec {
   return { kind: 'policy', name, policy: mergePolicy(base, keys, `policy ${name}`) };
 }
+
+/**
+ * The policies `driftloop backtest` and `npm run bench -- backtest` compare
+ * unless told otherwise, as DRIFT_POLICIES keys over the monitor's defaults.
+ */
+export const BACKTEST_POLICIES: Record<string, Record<string, unknown>> = {
+  // The monitor's defaults (feature, prediction and accuracy drift) with weekly windows: hourly ones on half-hourly data decide nothing.
+  'monitor defaults, weekly windows': { windowMs: WEEK_MS },
+  // Feature drift only watched; the champion's own accuracy decides, trained on the last 6 weeks.
+  'accuracy drop': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false },
+  // The same with River's DDM on the labeled error stream.
+  'accuracy drop + DDM': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false, errorDetector: 'ddm' },
+};

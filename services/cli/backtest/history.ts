@@ -62,10 +62,10 @@ export async function csvHistory(path: string): Promise<History> {
   return { name: path, records, changePoints: [] };
 }
 
-/** `elec2`, a generated stream's name, or a CSV file. */
-export async function loadHistory(source: string, seed = 1): Promise<History> {
+/** `elec2`, a generated stream's name (of `records` records), or a CSV file. */
+export async function loadHistory(source: string, seed = 1, records?: number): Promise<History> {
   if (source === 'elec2') return elec2History();
-  if ((STREAM_NAMES as readonly string[]).includes(source)) return streamHistory(source as (typeof STREAM_NAMES)[number], seed);
+  if ((STREAM_NAMES as readonly string[]).includes(source)) return streamHistory(source as (typeof STREAM_NAMES)[number], seed, records);
   if (source.endsWith('.csv')) return csvHistory(source);
   throw new ValidationError('--history', `${JSON.stringify(source)} is not elec2, a generated stream (${STREAM_NAMES.join(', ')}) or a .csv file`);
 }

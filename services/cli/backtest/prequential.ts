@@ -2,8 +2,8 @@ import { LOG_LOSS_EPSILON, rocAuc } from '../../trainer/builtin/index.js';
 
 /** Test-then-train scoring of the answers a replay served, overall and per period of event time. */
 export interface Prequential {
-  /** One served answer: the probability the model gave each class, and the true label. */
-  add(ts: number, probabilities: ReadonlyMap<string, number>, label: string): void;
+  /** One served answer: the class it gave, the probability it gave each class, and the true label. */
+  add(ts: number, predicted: string, probabilities: ReadonlyMap<string, number>, label: string): void;
   readonly count: number;
   result(): { accuracy: number; logLoss: number; auc: number; overTime: [number, number, number][] };
 }
@@ -17,16 +17,8 @@ export function createPrequential(periodMs: number, positive: string): Prequenti
   const positives: boolean[] = [];
   const periods = new Map<number, { correct: number; count: number }>();
   return {
-    add(ts, probabilities, label) {
-      let best = '';
-      let bestP = -1;
-      for (const [cls, p] of probabilities) {
-        if (p > bestP || (p === bestP && cls < best)) {
-          best = cls;
-          bestP = p;
-        }
-      }
-      const right = best === label;
+    add(ts, predicted, probabilities, label) {
+      const right = predicted === label;
       count++;
       if (right) correct++;
       logLoss -= Math.log(Math.max(probabilities.get(label) ?? 0, LOG_LOSS_EPSILON));

@@ -41,6 +41,8 @@ export interface BacktestOptions {
   workDir: string;
   /** Accuracy over time is reported per period of this much event time. @default 1 week */
   periodMs?: number;
+  /** Share empty PSI bins are clamped to (DRIFT_PSI_EPSILON). @default 1e-4 */
+  psiEpsilon?: number;
 }
 
 /** A policy arm's decision on one window, as the monitor would report it. */

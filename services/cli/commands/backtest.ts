@@ -6,9 +6,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ValidationError, createClickHouse, createLogger, migrate } from '../../common/index.js';
-import { DEFAULT_POLICY, parsePolicies } from '../../drift/index.js';
-import { backtestTrainer, DAY_MS, policyArm, releaseSettings, scheduleArms, WEEK_MS } from '../backtest/defaults.js';
+import { ValidationError, createClickHouse, createLogger, loadConfig, migrate } from '../../common/index.js';
+import { defaultPolicyFromConfig, driftOptions, parsePolicies } from '../../drift/index.js';
+import { backtestTrainer, policyArm, releaseSettings, scheduleArms, WEEK_MS } from '../backtest/defaults.js';
 import { loadHistory } from '../backtest/history.js';
 import { renderBacktestReport } from '../backtest/report-html.js';
 import { formatBacktest } from '../backtest/report-text.js';
@@ -34,12 +34,15 @@ an embedded chDB (CLICKHOUSE_URL is not used).
                        with ts (epoch ms or ISO), label, optional event_id and
                        feature columns (numeric when every value is a number)
   --seed N             seed of a generated stream (default 1)
+  --records N          length of a generated stream (default 40000)
   --start I            index of the first replayed record (default: 16080 for
                        Elec2, else --initial)
   --initial N          records the first champion trains on (default 4032:
                        12 weeks of half-hourly records)
   --policies JSON      policies to compare, as DRIFT_POLICIES: {"name": {keys}}
-                       over the monitor's defaults (default: {"default": {}})
+                       over the monitor's DRIFT_* defaults (default: three
+                       examples: the monitor's defaults with weekly windows,
+                       "accuracy drop" and "accuracy drop + DDM", README)
   --trainer-spec JSON  TRAINER_SPEC keys for every retrain (default: builtin
                        logistic, 1 trial, 10 epochs)
   --schedules W,...    schedule arms, in weeks (default 1,2,4,13; "" for none)
@@ -57,6 +60,8 @@ Durations: a number with ms, s, m, h, d or w (e.g. 90m, 2d, 4w).
 export interface BacktestCommandOptions {
   history: string;
   seed: number;
+  /** Length of a generated stream. */
+  records?: number;
   start?: number;
   initial: number;
   policies: string;
@@ -86,11 +91,13 @@ function parseJsonObject(flag: string, text: string): Record<string, string> {
 }
 
 export async function backtestCommand(o: BacktestCommandOptions): Promise<void> {
-  const history = await loadHistory(o.history, o.seed);
+  const history = await loadHistory(o.history, o.seed, o.records);
   const initial = o.initial;
   const start = o.start ?? (history.name === 'elec2' ? 16_080 : initial);
   if (start < initial || start >= history.records.length) throw new ValidationError('--start', `must be from --initial (${initial}) to ${history.records.length - 1}; got ${start}`);
-  const policies = parsePolicies(o.policies, DEFAULT_POLICY, '--policies');
+  // As the monitor runs: its DRIFT_* defaults under each policy, its lateness, served span and PSI epsilon.
+  const drift = loadConfig(driftOptions, process.env);
+  const policies = parsePolicies(o.policies, defaultPolicyFromConfig(drift), '--policies');
   const weeks = o.schedules.trim() === '' ? [] : o.schedules.split(',').map((w) => integer('--schedules', w.trim()));
   const arms: ArmSpec[] = [{ kind: 'never', name: 'never' }, ...scheduleArms(parseDuration('--schedule-window', o.scheduleWindow), weeks), ...[...policies].map(([name, policy]) => policyArm(name, {}, policy))];
   const changePoints = o.changePoints === undefined ? history.changePoints : o.changePoints.split(',').filter(Boolean).map((i) => integer('--change-points', i.trim()));
@@ -114,7 +121,7 @@ export async function backtestCommand(o: BacktestCommandOptions): Promise<void> 
       },
       {
         records: history.records, startIndex: start, initialRecords: initial, labelDelayMs: parseDuration('--label-delay', o.labelDelay), arms, trainer, ...releaseSettings(),
-        latenessMs: 60_000, servedMs: DAY_MS, changePoints, workDir: join(dir, 'work'), periodMs: WEEK_MS,
+        latenessMs: drift.driftLatenessMs, servedMs: drift.driftPromotionServedMs, psiEpsilon: drift.driftPsiEpsilon, changePoints, workDir: join(dir, 'work'), periodMs: WEEK_MS,
       },
     );
     if (progress) process.stderr.write('\r\x1b[K');

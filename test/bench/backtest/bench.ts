@@ -2,21 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse, migrate, silentLogger } from '../../../services/common/index.js';
-import { backtestTrainer, DAY_MS, policyArm, releaseSettings, scheduleArms, WEEK_MS } from '../../../services/cli/backtest/defaults.js';
+import { BACKTEST_POLICIES, backtestTrainer, DAY_MS, policyArm, releaseSettings, scheduleArms, WEEK_MS } from '../../../services/cli/backtest/defaults.js';
 import { elec2History, streamHistory, type History } from '../../../services/cli/backtest/history.js';
 import { formatBacktest, onFrontier } from '../../../services/cli/backtest/report-text.js';
 import { runBacktest, type BacktestResult } from '../../../services/cli/backtest/run.js';
 import type { ArmSpec } from '../../../services/cli/backtest/types.js';
-
-/** The policies the bench compares, as DRIFT_POLICIES keys over the monitor's defaults. */
-export const BENCH_POLICIES: Record<string, Record<string, unknown>> = {
-  // The monitor's defaults (feature, prediction and accuracy drift) with weekly windows: hourly ones on half-hourly data decide nothing.
-  'monitor defaults, weekly windows': { windowMs: WEEK_MS },
-  // Feature drift only watched; the champion's own accuracy decides, trained on the last 6 weeks.
-  'accuracy drop': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false },
-  // The same with River's DDM on the labeled error stream.
-  'accuracy drop + DDM': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false, errorDetector: 'ddm' },
-};
 
 async function backtestOf(history: History, arms: ArmSpec[], prefix: string, dir: string, log: (line: string) => void): Promise<BacktestResult> {
   const ch = await createClickHouse({ url: `chdb:${join(dir, 'clickhouse')}`, database: 'driftloop', logger: silentLogger() });
@@ -43,7 +33,7 @@ async function backtestOf(history: History, arms: ArmSpec[], prefix: string, dir
 export async function runBacktestBench(options: { log: (line: string) => void; streams: boolean }): Promise<void> {
   const { log } = options;
   const dir = await mkdtemp(join(tmpdir(), 'driftloop-bench-backtest-'));
-  const policies = Object.entries(BENCH_POLICIES).map(([name, keys]) => policyArm(name, keys));
+  const policies = Object.entries(BACKTEST_POLICIES).map(([name, keys]) => policyArm(name, keys));
   try {
     const started = performance.now();
     log('backtest on Elec2: first champion trained on the 12 weeks before record 16,080, the rest replayed; builtin logistic regression for every retrain');

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetricsRegistry, fromDateTime64Text, silentLogger, type ClickHouse } from '../../../services/common/index.js';
@@ -128,11 +129,27 @@ describe('driftloop backtest', () => {
     expect(requests.map((r) => ({ at: fromDateTime64Text(r.ts), cause: r.cause_kind }))).toEqual(arm.history.map((h) => ({ at: h.at, cause: h.cause })));
   }, 180_000);
 
+  it('runs from the command line: JSON on stdout and a self-contained HTML report', async () => {
+    const report = join(dir, 'report.html');
+    const run = await backtest([
+      '--history', 'sea', '--records', '3000', '--initial', '1000', '--schedules', '1', '--policies', JSON.stringify({ accuracy: ACCURACY_POLICY }), '--json', '--report', report,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout) as BacktestResult;
+    expect(json.replayed).toBe(2000);
+    expect(json.arms.map((a) => [a.name, a.kind, a.records])).toEqual([['never', 'never', 2000], ['every 1 week', 'schedule', 2000], ['accuracy', 'policy', 2000]]);
+    const html = await readFile(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('driftloop backtest: sea');
+    // Nothing to fetch: no script, no stylesheet or image from elsewhere (the SVG namespace is only a name).
+    expect(html).not.toMatch(/<script|<link|(src|href)="https?:/);
+  }, 120_000);
+
   it('documents itself and refuses a bad policy naming the key', async () => {
     const help = await backtest(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: driftloop backtest \[options\]/);
-    for (const flag of ['--history', '--policies', '--trainer-spec', '--schedules', '--label-delay', '--report', '--json']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--history', '--records', '--policies', '--trainer-spec', '--schedules', '--label-delay', '--report', '--json']) expect(help.stdout).toContain(flag);
     const bad = await backtest(['--history', 'sea', '--policies', '{"p": {"errorDetector": "cusum"}}']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--policies\.p\.errorDetector: "cusum" is not allowed \(allowed: none, adwin, ddm, page-hinkley\)/);
