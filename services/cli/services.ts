@@ -183,6 +183,7 @@ const gateway: ServiceDefinition<GatewayService> = {
         emitBufferCapacity: c.gatewayEmitBufferCapacity,
         emitBatchWaitMs: c.gatewayEmitBatchWaitMs,
         stickyKey: c.gatewayStickyKey,
+        eventTimeHeader: c.gatewayEventTimeHeader,
       },
     });
   },

@@ -43,6 +43,12 @@ export const gatewayOptions = {
     min: 0,
     max: 60_000,
   }),
+  gatewayEventTimeHeader: opt.string({
+    env: 'GATEWAY_EVENT_TIME_HEADER',
+    doc: "A request header (e.g. x-driftloop-event-time) whose value, epoch ms or ISO-8601, stamps the request's feature and prediction events instead of the gateway's clock: for a trusted caller that replays history in its own time (the demo), so windows, cooldowns and schedules mean what they say. Empty: the clock, always; leave it empty where callers are not trusted.",
+    default: '',
+    pattern: /^([a-z0-9][a-z0-9-]{0,63})?$/,
+  }),
   gatewayStickyKey: opt.enum({
     env: 'GATEWAY_STICKY_KEY',
     doc: 'What keeps a caller on one variant during a canary: entity (the instance\'s entity_id, its event_id when it has none) or event (the event_id: every request is split afresh).',

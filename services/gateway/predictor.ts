@@ -26,7 +26,7 @@ export interface Predictor {
    * features and every variant's prediction are queued for Kafka; a shadow,
    * when there is one, scores a copy after the response.
    */
-  predict(deployment: Deployment, instances: readonly Instance[], startedAt: number): Promise<InstanceResult[]>;
+  predict(deployment: Deployment, instances: readonly Instance[], startedAt: number, eventTime?: number): Promise<InstanceResult[]>;
   /** Resolves once queued shadow work ran. */
   shadowIdle(): Promise<void>;
   close(): Promise<void>;
@@ -46,14 +46,17 @@ interface ShadowJob {
   deployment: Deployment;
   shadow: LoadedVersion;
   instances: readonly Instance[];
+  /** The request's event time, when a trusted caller gave one: the mirrored answers are stamped with it too. */
+  eventTime: number | undefined;
 }
 
 export function createPredictor(deps: PredictorDeps): Predictor {
   const { emitter, metrics, clock } = deps;
   const log = deps.logger.child({ component: 'predictor' });
 
-  function emitPredictions(model: string, version: string, variant: Variant, instances: readonly Instance[], scores: Scores, latencyMs: number): void {
-    const ts = clock.now();
+  /** `eventTime`: the request's, when a trusted caller gave one; else the answer is stamped now. */
+  function emitPredictions(model: string, version: string, variant: Variant, instances: readonly Instance[], scores: Scores, latencyMs: number, eventTime: number | undefined): void {
+    const ts = eventTime ?? clock.now();
     instances.forEach((inst, i) => {
       emitter.emit('predictions', inst.eventId, {
         event_id: inst.eventId, model, ts, model_version: version, variant, entity_id: inst.entityId, prediction: scores.labels[i]!, score: scores.scores[i]!, latency_ms: latencyMs,
@@ -84,7 +87,7 @@ export function createPredictor(deps: PredictorDeps): Predictor {
           let offset = 0;
           for (const job of group) {
             const n = job.instances.length;
-            emitPredictions(job.deployment.model, shadow.version, 'shadow', job.instances, sliceScores(scores, offset, n), ms);
+            emitPredictions(job.deployment.model, shadow.version, 'shadow', job.instances, sliceScores(scores, offset, n), ms, job.eventTime);
             metrics.requestSeconds.observe({ model: job.deployment.model, variant: 'shadow' }, ms / 1000);
             offset += n;
           }
@@ -112,7 +115,7 @@ export function createPredictor(deps: PredictorDeps): Predictor {
   const stickyKeyOf = (x: Instance): string => (deps.stickyKey === 'entity' ? (x.entityId ?? x.eventId) : x.eventId);
 
   return {
-    async predict(deployment, instances, startedAt) {
+    async predict(deployment, instances, startedAt, eventTime) {
       const { model, champion, canary } = deployment;
       const toCanary = canary ? instances.map((x) => routesToCanary(model, canary.rolloutId, stickyKeyOf(x), canary.weight)) : null;
       const groups: { variant: 'champion' | 'canary'; version: LoadedVersion; indices: number[] }[] = [{ variant: 'champion', version: champion, indices: [] }];
@@ -120,7 +123,7 @@ export function createPredictor(deps: PredictorDeps): Predictor {
       instances.forEach((_, i) => groups[toCanary?.[i] ? 1 : 0]!.indices.push(i));
 
       const results = new Array<InstanceResult>(instances.length);
-      const ts = clock.now();
+      const ts = eventTime ?? clock.now();
       for (const x of instances) {
         emitter.emit('features', x.eventId, { event_id: x.eventId, model, ts, entity_id: x.entityId, numeric: x.features.numeric, categorical: x.features.categorical });
       }
@@ -138,7 +141,7 @@ export function createPredictor(deps: PredictorDeps): Predictor {
                 classes: scores.classes, probabilities: scores.probabilities.subarray(j * k, (j + 1) * k),
               };
             });
-            emitPredictions(model, g.version.version, g.variant, rows, scores, ms);
+            emitPredictions(model, g.version.version, g.variant, rows, scores, ms, eventTime);
           }),
       );
       const seconds = (performance.now() - startedAt) / 1000;
@@ -146,7 +149,7 @@ export function createPredictor(deps: PredictorDeps): Predictor {
 
       if (deployment.shadow) {
         deployment.enter();
-        if (shadowQueue.offer({ deployment, shadow: deployment.shadow.version, instances })) metrics.shadowQueueDepth.set(shadowQueue.depth);
+        if (shadowQueue.offer({ deployment, shadow: deployment.shadow.version, instances, eventTime })) metrics.shadowQueueDepth.set(shadowQueue.depth);
       }
       return results;
     },

@@ -10,6 +10,8 @@ import { parseV2Inputs } from './v2-inputs.js';
 
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const REQUEST_ID = /^[\x20-\x7e]{1,256}$/;
+/** The contract's latest event time (schemas: ts maximum, 2200-01-01). */
+const MAX_EVENT_TIME_MS = 7_258_118_400_000;
 
 interface Params {
   name?: string;
@@ -37,14 +39,26 @@ export async function registerGatewayRoutes(app: FastifyInstance, options: { gat
     return name;
   };
 
+  /** When a trusted caller says the request's events happened (GATEWAY_EVENT_TIME_HEADER), if it says so. */
+  const eventTimeOf = (headers: Record<string, string | string[] | undefined>, header: string | undefined): number | undefined => {
+    if (!header) return undefined;
+    const value = headers[header];
+    if (value === undefined) return undefined;
+    const text = Array.isArray(value) ? (value[0] ?? '') : value;
+    const ms = /^\d{1,15}$/.test(text) ? Number(text) : /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : Number.NaN;
+    if (!Number.isFinite(ms) || ms > MAX_EVENT_TIME_MS) throw new ValidationError(`header ${header}`, `must be epoch milliseconds or an ISO-8601 time before 2200; got ${JSON.stringify(text.slice(0, 40))}`);
+    return ms;
+  };
+
   /** Runs a prediction on the deployment the request found; a swap meanwhile changes nothing for it. */
-  async function serve(name: string, parse: (kinds: FeatureKinds, maxInstances: number) => Instance[]): Promise<{ results: InstanceResult[]; version: string }> {
+  async function serve(name: string, headers: Record<string, string | string[] | undefined>, parse: (kinds: FeatureKinds, maxInstances: number) => Instance[]): Promise<{ results: InstanceResult[]; version: string }> {
     const startedAt = performance.now();
     const g = gateway();
+    const eventTime = eventTimeOf(headers, g.settings.eventTimeHeader);
     const deployment = g.lookup(name);
     deployment.enter();
     try {
-      const results = await g.predict(deployment, parse(deployment.featureKinds, g.settings.maxInstances), startedAt);
+      const results = await g.predict(deployment, parse(deployment.featureKinds, g.settings.maxInstances), startedAt, eventTime);
       return { results, version: answeringVersion(results, deployment) };
     } finally {
       deployment.leave();
@@ -67,7 +81,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, options: { gat
       const colon = target.lastIndexOf(':');
       const verb = colon < 0 ? '' : target.slice(colon + 1);
       if (verb !== 'predict') throw new NotFoundError(`route POST ${req.url}`, 'the v1 API serves POST /v1/models/<name>:predict');
-      const { results } = await serve(modelName(target.slice(0, colon)), (kinds, max) => parseV1Request(req.body, max, { kinds }));
+      const { results } = await serve(modelName(target.slice(0, colon)), req.headers, (kinds, max) => parseV1Request(req.body, max, { kinds }));
       return v1Predictions(results);
     });
 
@@ -77,7 +91,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, options: { gat
       if (body.id !== undefined && (typeof body.id !== 'string' || !REQUEST_ID.test(body.id))) throw new ValidationError('/id', 'must be printable text of 1 to 256 characters');
       const wanted = requestedOutputs(body.outputs);
       const name = modelName((req.params as Params).name);
-      const { results, version } = await serve(name, (kinds, max) => parseV2Inputs(body.inputs, max, { kinds }));
+      const { results, version } = await serve(name, req.headers, (kinds, max) => parseV2Inputs(body.inputs, max, { kinds }));
       return { model_name: name, model_version: version, id: (body.id as string | undefined) ?? randomUUID(), outputs: v2Outputs(results, wanted) };
     });
   });

@@ -20,6 +20,8 @@ export interface GatewaySettings {
   emitBufferCapacity: number;
   emitBatchWaitMs: number;
   stickyKey: 'entity' | 'event';
+  /** A lower-case request header whose value (epoch ms or ISO-8601) stamps the request's events; empty: the clock. @default '' */
+  eventTimeHeader?: string;
 }
 
 export type GatewayDeps = ServiceDeps<GatewaySettings>;
@@ -33,7 +35,8 @@ export interface GatewayService {
   checkReady(): void;
   /** The deployment a request for `model` uses (404 / 503 errors otherwise); `enter` it before use and `leave` after. */
   lookup(model: string): Deployment;
-  predict(deployment: Deployment, instances: readonly Instance[], startedAt: number): Promise<InstanceResult[]>;
+  /** `eventTime`: when the request's events happened (a trusted caller's, see eventTimeHeader); default the clock. */
+  predict(deployment: Deployment, instances: readonly Instance[], startedAt: number, eventTime?: number): Promise<InstanceResult[]>;
   /** Re-reads the plan now (every model when `models` is empty). */
   refresh(models?: readonly string[]): Promise<void>;
   models(): ReadonlyMap<string, ModelEntry>;
@@ -128,7 +131,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       if (stopped) throw new ShutdownError('the gateway is stopping');
       return table.lookup(model);
     },
-    predict: (deployment, instances, startedAt) => predictor.predict(deployment, instances, startedAt),
+    predict: (deployment, instances, startedAt, eventTime) => predictor.predict(deployment, instances, startedAt, eventTime),
     refresh: (models = []) => refresh(models, 'event'),
     models: () => table.entries(),
     knows: (model) => table.entries().has(model),

@@ -12,12 +12,12 @@ let gateway: GatewayService;
 let artifact: ModelArtifact;
 const rows = syntheticRows(12, 5);
 
-const post = (path: string, body: unknown): Promise<Response> =>
-  fetch(`${runtime.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+  fetch(`${runtime.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 const json = async (res: Response): Promise<Record<string, unknown>> => (await res.json()) as Record<string, unknown>;
 
 beforeAll(async () => {
-  ({ runtime, service: gateway } = await startServiceOverHttp('gateway', { GATEWAY_GROUP_ID: uniqueName('gw'), GATEWAY_PLAN_REFRESH_MS: '60000', GATEWAY_MAX_INSTANCES: '50' }));
+  ({ runtime, service: gateway } = await startServiceOverHttp('gateway', { GATEWAY_GROUP_ID: uniqueName('gw'), GATEWAY_PLAN_REFRESH_MS: '60000', GATEWAY_MAX_INSTANCES: '50', GATEWAY_EVENT_TIME_HEADER: 'x-driftloop-event-time' }));
   artifact = await trainTinyModel(1);
   const file = await writeArtifact(await tempDir(), artifact);
   await insertVersion(runtime.clickhouse, { model: 'tiny', version: '1', artifactUri: file.path, sha256: file.sha256 });
@@ -163,5 +163,29 @@ describe('prediction API (KServe v1 and v2)', () => {
     expect(metrics).toMatch(/driftloop_gateway_requests_total\{model="unknown",protocol="v1",status="404"\} \d+/);
     expect(metrics).toMatch(/driftloop_gateway_model_version_loaded\{model="tiny",variant="champion",version="1"\} 1/);
     expect(metrics).toMatch(/driftloop_gateway_emitted_total\{topic="features"\} \d+/);
+  });
+
+  it("stamps a request's feature and prediction events with the trusted caller's event time, the clock without one, and refuses a bad one naming the header", async () => {
+    const instance = (id: string) => ({ event_id: id, numeric: rows[0]!.numeric, categorical: rows[0]!.categorical });
+    const replayed = Date.UTC(1997, 4, 7, 10, 30);
+    expect((await post('/v1/models/tiny:predict', { instances: [instance('time-iso')] }, { 'x-driftloop-event-time': new Date(replayed).toISOString() })).status).toBe(200);
+    expect((await post('/v2/models/tiny/infer', { inputs: [{ name: 'instances', shape: [1], datatype: 'BYTES', data: [JSON.stringify(instance('time-ms'))] }] }, { 'x-driftloop-event-time': String(replayed + 1800_000) })).status).toBe(200);
+    const before = Date.now();
+    expect((await post('/v1/models/tiny:predict', { instances: [instance('time-now')] })).status).toBe(200);
+    const after = Date.now();
+    const bad = await post('/v1/models/tiny:predict', { instances: [instance('time-bad')] }, { 'x-driftloop-event-time': 'yesterday' });
+    expect(bad.status).toBe(400);
+    expect(((await json(bad)) as { message: string }).message).toBe('header x-driftloop-event-time: must be epoch milliseconds or an ISO-8601 time before 2200; got "yesterday"');
+    await gateway.idle();
+    const ids = new Set(['time-iso', 'time-ms', 'time-now']);
+    const tsOf = (e: Record<string, unknown>): number => (e.ts instanceof Date ? e.ts.getTime() : Number(e.ts));
+    for (const topic of ['features', 'predictions'] as const) {
+      const events = new Map((await readTopicEvents(runtime, topic, (e) => ids.has(e.event_id as string) || e.event_id === 'time-bad')).map(({ event }) => [event.event_id as string, tsOf(event)]));
+      expect(events.get('time-iso'), topic).toBe(replayed);
+      expect(events.get('time-ms'), topic).toBe(replayed + 1800_000);
+      expect(events.get('time-now')!, topic).toBeGreaterThanOrEqual(before);
+      expect(events.get('time-now')!, topic).toBeLessThanOrEqual(after);
+      expect(events.has('time-bad'), topic).toBe(false);
+    }
   });
 });
