@@ -56,7 +56,9 @@ export function verifyHookAuth(headers: IncomingHttpHeaders, raw: Buffer, auth: 
 
 function bearerMatches(headers: IncomingHttpHeaders, token: string): boolean {
   const header = single(headers, 'authorization') ?? '';
-  const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+  // RFC 7235: the scheme is case-insensitive (`bearer`, `BEARER`).
+  const scheme = /^bearer\s+/i.exec(header);
+  const presented = scheme ? header.slice(scheme[0].length).trim() : '';
   return presented !== '' && safeEqual(presented, token);
 }
 

@@ -90,17 +90,22 @@ export async function registerDriftHooks(app: FastifyInstance, options: DriftHoo
 
   /** Checks everything before acting: a payload with one bad alert opens nothing. */
   const plan = async (payload: InboundPayload, requester: RetrainRequester): Promise<PlannedAlert[]> => {
+    if (payload.alerts.length > MAX_ALERTS) throw new ValidationError('/alerts', `holds ${payload.alerts.length} alerts; at most ${MAX_ALERTS} per payload`);
     const planned = payload.alerts.map((alert, i): PlannedAlert => {
       const model = alert.labels[modelLabel];
-      if (alert.status === 'firing' && !model) {
-        throw new ValidationError(`/alerts/${i}/labels/${escapePointer(modelLabel)}`, `a firing alert needs the '${modelLabel}' label naming the model to retrain`);
-      }
+      const at = `/alerts/${i}/labels/${escapePointer(modelLabel)}`;
+      if (alert.status === 'firing' && !model) throw new ValidationError(at, `a firing alert needs the '${modelLabel}' label naming the model to retrain`);
+      if (model && !MODEL_NAME.test(model)) throw new ValidationError(at, `must be a model name matching ${MODEL_NAME.source}; got ${quoted(model)}`);
       return { alert, fingerprint: alert.fingerprint ?? labelsFingerprint(alert.labels), model: model || undefined };
     });
     const models = [...new Set(planned.filter((p) => p.alert.status === 'firing').map((p) => p.model as string))];
+    if (models.length > MAX_MODELS) throw new ValidationError('/alerts', `names ${models.length} models; at most ${MAX_MODELS} per payload`);
     const known = await Promise.all(models.map((model) => requester.knowsModel(model)));
     const unknown = models.filter((_, i) => !known[i]);
-    if (unknown.length > 0) throw new NotFoundError(`model ${unknown.map((m) => JSON.stringify(m)).join(', ')}`);
+    if (unknown.length > 0) {
+      const named = unknown.slice(0, 5).map((m) => JSON.stringify(m)).join(', ');
+      throw new NotFoundError(`model ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+    }
     return planned;
   };
 
@@ -140,6 +145,17 @@ export async function registerDriftHooks(app: FastifyInstance, options: DriftHoo
     scope.post('/hooks/grafana', route, async (req, reply) => reply.status(202).send(await handle('grafana', parseGrafanaPayload)(req)));
     scope.post('/hooks/alertmanager', route, async (req, reply) => reply.status(202).send(await handle('alertmanager', parseAlertmanagerPayload)(req)));
   });
+}
+
+/** The model-name pattern every other route applies. */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** Alerts one payload may carry (Grafana and Alertmanager group far fewer), and distinct models it may name. */
+const MAX_ALERTS = 1000;
+const MAX_MODELS = 100;
+
+/** Echoed input is cut: a label of half a megabyte is not sent back, nor logged, whole. */
+function quoted(text: string): string {
+  return text.length > 64 ? `${JSON.stringify(text.slice(0, 64))}… (${text.length} characters)` : JSON.stringify(text);
 }
 
 /** The cause ref is stable across redeliveries of one alert instance and new when it fires again. */

@@ -219,6 +219,35 @@ describe('drift alert hooks', () => {
     expect(h.requester.calls).toHaveLength(0);
   });
 
+  it('matches the Bearer scheme in any case', async () => {
+    const h = await harness();
+    for (const scheme of ['bearer', 'BEARER']) {
+      const res = await post(h, '/hooks/grafana', JSON.stringify(grafanaPayload([alert()])), { authorization: `${scheme} ${TOKEN}` });
+      expect(res.statusCode, scheme).toBe(202);
+    }
+    expect((await post(h, '/hooks/grafana', JSON.stringify(grafanaPayload([alert()])), { authorization: `Basic ${TOKEN}` })).statusCode).toBe(401);
+  });
+
+  it('bounds a payload: the model-name pattern, at most 1000 alerts and 100 models, and echoes no long label back', async () => {
+    const h = await harness();
+    const long = 'x'.repeat(500_000);
+    const badName = await post(h, '/hooks/grafana', JSON.stringify(grafanaPayload([alert({ labels: { alertname: 'A', model: long } })])), bearer);
+    expect(badName.statusCode).toBe(400);
+    expect(badName.json().message).toMatch(/^\/alerts\/0\/labels\/model: must be a model name matching .*; got "x{64}"… \(500000 characters\)$/);
+    expect(badName.body.length).toBeLessThan(500);
+    const many = Array.from({ length: 1001 }, (_, i) => alert({ fingerprint: `f${i}` }));
+    const tooMany = await post(h, '/hooks/grafana', JSON.stringify(grafanaPayload(many)), bearer);
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().message).toBe('/alerts: holds 1001 alerts; at most 1000 per payload');
+    const models = Array.from({ length: 101 }, (_, i) => alert({ labels: { alertname: 'A', model: `m${i}` }, fingerprint: `g${i}` }));
+    expect((await post(h, '/hooks/grafana', JSON.stringify(grafanaPayload(models)), bearer)).json().message).toBe('/alerts: names 101 models; at most 100 per payload');
+    const ghosts = Array.from({ length: 7 }, (_, i) => alert({ labels: { alertname: 'A', model: `ghost${i}` }, fingerprint: `h${i}` }));
+    const unknown = await post(h, '/hooks/grafana', JSON.stringify(grafanaPayload(ghosts)), bearer);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message).toBe('model "ghost0", "ghost1", "ghost2", "ghost3", "ghost4" and 2 more not found');
+    expect(h.requester.calls).toHaveLength(0);
+  });
+
   it('answers 400 naming the path when a firing alert lacks the model label', async () => {
     const h = await harness();
     const body = JSON.stringify(grafanaPayload([alert(), alert({ labels: { alertname: 'FeatureDrift' } })]));
