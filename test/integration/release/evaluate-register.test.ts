@@ -13,6 +13,7 @@ let runtime: Runtime;
 let trainer: TrainerService;
 let evaluator: EvaluatorService;
 let registry: RegistryService;
+const registryGroup = uniqueName('registry');
 const rows = loadElec2().slice(10_000, 18_000);
 const at = (i: number): string => new Date(rows[i]!.ts).toISOString();
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
       policy: { metric: 'accuracy', minHoldoutRows: 200, absoluteThreshold: 0.55, minImprovement: 0, margin: 0.02, sliceMinRows: 100, sliceTolerance: 0.05, resamples: 200, confidence: 0.95 },
     },
   });
-  registry = createRegistryService({ ...common, settings: { topicPrefix, groupId: uniqueName('registry'), artifactsDir: await tempDir(), approval: 'auto' } });
+  registry = createRegistryService({ ...common, settings: { topicPrefix, groupId: registryGroup, artifactsDir: await tempDir(), approval: 'auto' } });
   for (const s of [registry, evaluator, trainer]) await s.start();
 }, 120_000);
 
@@ -81,8 +82,13 @@ describe('evaluation and registration', () => {
     const published = (await readTopicEvents(runtime, 'evaluations', (e) => e.run_id === 'run-2')).map((r) => r.event);
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({ decision: 'reject', reason: evaluation.reason, champion_version: '1' });
-    // The registry read it and did nothing.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The registry read it (it commits an event once handled) and did nothing.
+    const topic = `${runtime.config.topicPrefix}evaluations`;
+    const ends = await runtime.bus.topicOffsets(topic);
+    await waitFor(async () => {
+      const committed = await runtime.bus.committedOffsets(registryGroup, topic);
+      return ends.every((p) => p.high === 0 || (committed.find((c) => c.partition === p.partition)?.offset ?? 0) >= p.high);
+    }, { message: 'the registry to commit past the rejection', timeoutMs: 60_000 });
     expect(await listVersions(runtime.clickhouse, { model: 'elec2', runId: 'run-2' })).toEqual([]);
     // A replayed training result is not evaluated again.
     expect(await evaluator.evaluate({ model: 'elec2', run_id: 'run-2', state: 'done', cause: { kind: 'drift', ref: 'x' }, data_version: null, artifact_uri: null, artifact_sha256: null })).toEqual(evaluation);

@@ -59,8 +59,8 @@ afterAll(async () => {
 });
 
 describe('external trainers through the executor', () => {
-  it('trains the PyTorch reference trainer on CPU: ONNX and servable JSON out, its epoch lines drive pruning', async () => {
-    if (process.env.DRIFTLOOP_SKIP_TORCH === '1') return;
+  it('trains the PyTorch reference trainer on CPU: ONNX and servable JSON out, its epoch lines drive pruning', async (ctx) => {
+    if (process.env.DRIFTLOOP_SKIP_TORCH === '1') ctx.skip('DRIFTLOOP_SKIP_TORCH=1');
     expect(python, 'no Python that imports torch (infra/dev/setup.sh installs python3-torch); DRIFTLOOP_SKIP_TORCH=1 skips this test').toBeDefined();
     await request('elec2', 'torch-run', {
       trainer: 'torch-mlp', window_rows: '6000', max_trials: '10', sampler: 'random', pruner: 'median', seed: '3', 'param.epochs': '6',
