@@ -120,8 +120,11 @@ describe('external trainers through the executor', () => {
 
   it('cancels the executing run, killing its trials, and a queued one before it starts', async () => {
     await request('elec2', 'long-run', { trainer: 'scripted', window_rows: '1000', max_trials: '4', 'param.epochs': '10000', 'param.epoch_ms': '20' });
-    await request('elec2-b', 'queued-run', { trainer: 'scripted', window_rows: '1000' });
     await waitFor(async () => (await listTrials(runtime.clickhouse, 'long-run')).filter((t) => t.state === 'running').length === 2, { message: 'two trials running' });
+    // Requested only now: the two requests sit on different partitions, and read in the other order the second
+    // (a model without data) ran first and failed at its snapshot before it could be cancelled (seen in CI).
+    await request('elec2-b', 'queued-run', { trainer: 'scripted', window_rows: '1000' });
+    await waitFor(async () => (await getRun(runtime.clickhouse, 'queued-run'))?.state === 'queued', { message: 'queued-run recorded, waiting behind long-run' });
     const queued = await service.cancel('queued-run', 'test');
     expect(queued).toMatchObject({ state: 'cancelled', message: 'cancelled by test' });
     const started = Date.now();
