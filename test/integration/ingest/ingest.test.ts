@@ -9,7 +9,11 @@ import { decodeDeadLetter } from '../../../services/cli/replay/index.js';
 import { uniqueName, waitFor } from '../../support/index.js';
 import { avroFeatureMessages, countRows, featureEvent, produce, readTopic, startTestIngest, startTestRuntime } from '../../support/runtime.js';
 
-describe('ingest service on the embedded engines', () => {
+// A new group's first assignment on the shared embedded cluster can take tens of seconds while the end-to-end stacks
+// and the backtest load the machine (a first-rows wait of 30 s timed out in a clean-clone run): first data gets 90 s.
+const FIRST_DATA = { timeoutMs: 90_000 };
+
+describe('ingest service on the embedded engines', { timeout: 180_000 }, () => {
   let runtime: Runtime;
 
   beforeAll(async () => {
@@ -43,7 +47,7 @@ describe('ingest service on the embedded engines', () => {
     // Interleave the bad with the good: a bad message must not hold back the ones after it.
     await produce(runtime, 'features', [...good.slice(0, 75), ...badMessages, ...good.slice(75)], prefix);
 
-    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 150, { message: '150 rows' });
+    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 150, { message: '150 rows', ...FIRST_DATA });
     expect(await countRows(runtime, 'features', model)).toEqual({ rows: 150, unique: 150 });
 
     const origins = new Map((await readTopic(runtime, topicName(prefix, 'features'), good.length + badMessages.length)).map((m) => [m.key?.toString(), m]));
@@ -77,7 +81,7 @@ describe('ingest service on the embedded engines', () => {
     await produce(runtime, 'predictions', [{ key: 'p', value: await runtime.codec.encode('predictions', prediction) }], prefix);
     await produce(runtime, 'labels', [{ key: 'l', value: await runtime.codec.encode('labels', label, 'json') }], prefix);
     await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 1, 2), prefix);
-    await waitFor(async () => (await countRows(runtime, 'labels', model)).rows === 1 && (await countRows(runtime, 'predictions', model)).rows === 1);
+    await waitFor(async () => (await countRows(runtime, 'labels', model)).rows === 1 && (await countRows(runtime, 'predictions', model)).rows === 1, { message: 'the label and the prediction', ...FIRST_DATA });
     const [p] = await runtime.clickhouse.query('SELECT model_version, variant, prediction, score, latency_ms, entity_id FROM {db:Identifier}.predictions WHERE model = {m:String}', { m: model });
     expect(p).toEqual({ model_version: 'v3', variant: 'canary', prediction: 'UP', score: 0.81, latency_ms: 2.5, entity_id: '' });
     const [joined] = await runtime.clickhouse.query(
@@ -95,7 +99,7 @@ describe('ingest service on the embedded engines', () => {
     const total = 20_000;
     const ingest = await startTestIngest(runtime, { topicPrefix: prefix, batchMaxRows: 2000 });
     await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 6000), prefix);
-    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 4000, { message: 'first rows', onTimeout: () => JSON.stringify(ingest.stats()) });
+    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 4000, { message: 'first rows', onTimeout: () => JSON.stringify(ingest.stats()), ...FIRST_DATA });
 
     await runtime.clickhouse.command('DETACH TABLE {db:Identifier}.features');
     try {
@@ -146,7 +150,7 @@ describe('ingest service on the embedded engines', () => {
     await runtime.clickhouse.insertRowBinary('features', spec.insertColumns, w.bytes());
 
     const ingest = await startTestIngest(runtime, { topicPrefix: prefix });
-    await waitFor(() => ingest.stats().stored + ingest.stats().duplicates >= 1000, { message: 'all 1000 accounted for' });
+    await waitFor(() => ingest.stats().stored + ingest.stats().duplicates >= 1000, { message: 'all 1000 accounted for', ...FIRST_DATA });
     expect(ingest.stats()).toMatchObject({ stored: 400, duplicates: 600 });
     expect(await countRows(runtime, 'features', model)).toEqual({ rows: 1000, unique: 1000 });
     await ingest.stop();
@@ -178,7 +182,7 @@ describe('ingest service on the embedded engines', () => {
     await runtime.clickhouse.insertRowBinary('features', spec.insertColumns, w.bytes());
 
     const ingest = await startTestIngest(runtime, { topicPrefix: prefix });
-    await waitFor(() => ingest.stats().stored + ingest.stats().duplicates >= 1000, { message: 'all 1000 accounted for' });
+    await waitFor(() => ingest.stats().stored + ingest.stats().duplicates >= 1000, { message: 'all 1000 accounted for', ...FIRST_DATA });
     expect(ingest.stats()).toMatchObject({ stored: 700, duplicates: 300 });
     expect(await countRows(runtime, 'features', model)).toEqual({ rows: 1000, unique: 1000 });
     expect(await countRows(runtime, 'features', `${model}-old`)).toEqual({ rows: 2400, unique: 2400 });
@@ -191,7 +195,7 @@ describe('ingest service on the embedded engines', () => {
     const groupId = uniqueName('restart');
     const first = await startTestIngest(runtime, { topicPrefix: prefix, groupId });
     await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 2000), prefix);
-    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 2000, { message: '2000 rows from the first broker' });
+    await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 2000, { message: '2000 rows from the first broker', ...FIRST_DATA });
     await first.stop();
 
     // A new embedded broker, as `driftloop up` starts on its data directory: same topics and group, offsets from 0 again.
@@ -201,7 +205,7 @@ describe('ingest service on the embedded engines', () => {
       const producer = await bus.producer();
       await producer.send(topicName(prefix, 'features'), await avroFeatureMessages(runtime, model, 2000, 3500));
       const second = await startTestIngest({ ...runtime, bus }, { topicPrefix: prefix, groupId });
-      await waitFor(() => second.stats().stored + second.stats().duplicates >= 1500, { message: 'the second broker\'s 1500 events accounted for', onTimeout: () => JSON.stringify(second.stats()) });
+      await waitFor(() => second.stats().stored + second.stats().duplicates >= 1500, { message: 'the second broker\'s 1500 events accounted for', onTimeout: () => JSON.stringify(second.stats()), ...FIRST_DATA });
       expect(second.stats()).toMatchObject({ stored: 1500, duplicates: 0 });
       expect(await countRows(runtime, 'features', model)).toEqual({ rows: 3500, unique: 3500 });
       await second.stop();
@@ -224,6 +228,7 @@ describe('ingest service on the embedded engines', () => {
     await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 200 && ingest.stats().deadLettered >= 1, {
       message: 'the events behind the pill stored and the pill dead-lettered',
       onTimeout: () => JSON.stringify(ingest.stats()),
+      ...FIRST_DATA,
     });
     expect(await countRows(runtime, 'features', model)).toEqual({ rows: 200, unique: 200 });
     expect(() => ingest.checkReady()).not.toThrow();
@@ -254,7 +259,7 @@ describe('ingest service on the embedded engines', () => {
     // Batches that never fill and never time out: only the stop can store them.
     const ingest = await startTestIngest(runtime, { topicPrefix: prefix, groupId, batchMaxRows: 1_000_000, batchMaxWaitMs: 600_000 });
     await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 3000), prefix);
-    await waitFor(() => ingest.stats().received === 3000, { message: `all received (${JSON.stringify(ingest.stats())})` });
+    await waitFor(() => ingest.stats().received === 3000, { message: `all received (${JSON.stringify(ingest.stats())})`, ...FIRST_DATA });
     expect(ingest.stats().stored).toBe(0);
     await ingest.stop();
     expect(await countRows(runtime, 'features', model)).toEqual({ rows: 3000, unique: 3000 });
