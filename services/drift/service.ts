@@ -219,13 +219,12 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     let runId: string | null = null;
     let decision = verdict.decision;
     if (verdict.decision === 'retrain' && verdict.cause) {
-      const range = retrainWindow(policy, decidedAt);
       const outcome = await retrain.request({
         model: profile.model,
         cause: { kind: verdict.cause, ref: eventId, detail: verdict.reasons.join('; ') },
         requestedBy: 'drift',
         at: decidedAt,
-        ...(range ? { params: { window_from: new Date(range.from).toISOString(), window_to: new Date(range.to).toISOString() } } : {}),
+        ...windowParams(policy, decidedAt),
       });
       if (outcome.status === 'cooldown') {
         decision = 'watch';
@@ -297,10 +296,9 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     if (slot === state.scheduleSlot) return;
     state.scheduleSlot = slot;
     const at = slot * interval;
-    const range = retrainWindow(policy, at);
     await retrain.request({
       model: state.profile.model, cause: { kind: 'schedule', ref: `every-${interval}ms:${slot}`, detail: `scheduled retrain, every ${interval} ms` }, requestedBy: 'drift', at,
-      ...(range ? { params: { window_from: new Date(range.from).toISOString(), window_to: new Date(range.to).toISOString() } } : {}),
+      ...windowParams(policy, at),
     });
   }
 
@@ -418,6 +416,12 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
 }
 
 const TERMINAL_STATES = new Set(['done', 'failed', 'cancelled']);
+
+/** The policy's training window for a retrain decided at `at`, as the request's spec overrides (none: the trainer spec's). */
+function windowParams(policy: DriftPolicy, at: number): { params?: Record<string, string> } {
+  const range = retrainWindow(policy, at);
+  return range ? { params: { window_from: new Date(range.from).toISOString(), window_to: new Date(range.to).toISOString() } } : {};
+}
 
 /** Index of the link in force at `t`: the last one that has taken over by then (the first, before any has). */
 function inForceAt(links: readonly ProfileLink[], t: number): number {
