@@ -23,6 +23,8 @@ import { kafkaBrokers, uniqueName, waitFor } from '../../support/index.js';
  * members to rejoin).
  */
 const SESSION_TIMEOUT_MS = 3000;
+/** Long enough for a starved member to rejoin a rebalance round before the mock cluster elects without it (each round waits session - 1 s). */
+const REBALANCE_SESSION_TIMEOUT_MS = 10_000;
 const ADAPTERS = ['rdkafka', 'kafkajs'] as const;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -205,7 +207,7 @@ describe.concurrent.each(ADAPTERS)('EventBus over %s', (client) => {
     expect(second.errors).toEqual([]);
   });
 
-  it('splits partitions between two members, awaiting onRevoke before the second gets them', async (ctx) => {
+  it('splits partitions between two members, awaiting onRevoke before the second gets them', { timeout: 150_000 }, async (ctx) => {
     const { expect } = ctx;
     const topic = uniqueName('rebalance');
     const producer = await bus.producer();
@@ -222,11 +224,15 @@ describe.concurrent.each(ADAPTERS)('EventBus over %s', (client) => {
 
     const a = await consume(ctx, topic, {
       groupId,
-      maxBatchMessages: 20,
-      // Slow until the second member has partitions, so the first cannot finish alone.
+      // When a member joins, the mock cluster elects a leader one second less than the session timeout later,
+      // whoever has rejoined by then. With the file's 3 s a starved first member missed that round twice in CI:
+      // the leader, seeing it own nothing, handed the second member partitions the first still held.
+      sessionTimeoutMs: REBALANCE_SESSION_TIMEOUT_MS,
+      maxBatchMessages: 10,
+      // Slow until the second member has partitions (about 30 s alone), so the first cannot finish within the two rounds.
       on: async (batch) => {
         note('a', 'batch', batch.map((m) => m.partition));
-        if (!secondAssigned) await sleep(100);
+        if (!secondAssigned) await sleep(150);
         for (const m of batch) processed.a.push(m);
       },
       onRevoke: async (partitions) => {
@@ -255,6 +261,7 @@ describe.concurrent.each(ADAPTERS)('EventBus over %s', (client) => {
 
     const b = await consume(ctx, topic, {
       groupId,
+      sessionTimeoutMs: REBALANCE_SESSION_TIMEOUT_MS,
       on: (batch) => {
         note('b', 'batch', batch.map((m) => m.partition));
         for (const m of batch) processed.b.push(m);

@@ -112,7 +112,7 @@ describe.concurrent('driftloop replay', () => {
       expect(after.map((m) => text(m.key)).sort()).toEqual(['bad-1', 'bad-2', null].sort());
 
       // The ingest consumed them again (still bad: dead-lettered again, now from their new offsets).
-      await waitFor(async () => (await bus.topicOffsets(dlq)).reduce((n, p) => n + p.high - p.low, 0) >= 6 + 4, { message: 'the replayed messages dead-lettered again' });
+      await waitFor(async () => (await bus.topicOffsets(dlq)).reduce((n, p) => n + p.high - p.low, 0) >= 6 + 4, { message: 'the replayed messages dead-lettered again', timeoutMs: 90_000 });
       const again = (await readAll(bus, dlq, 10)).map((m) => decodeDeadLetter(m.value)).filter((l) => l?.source_topic === features && l.headers[REPLAY_HEADER] !== undefined);
       expect(again.map((l) => `${l!.source_partition}@${l!.source_offset}`).sort()).toEqual(after.map((m) => `${m.partition}@${m.offset}`).sort());
     });
@@ -133,13 +133,13 @@ describe.concurrent('driftloop replay', () => {
       const groupId = uniqueName('svc');
       const seen: IncomingMessage[] = [];
       const consumer = await bus.consumer({ groupId, topics: [features], sessionTimeoutMs: 6000, onBatch: async (ms) => void seen.push(...ms) });
-      await waitFor(() => seen.length >= 40, { message: 'the group to read everything' });
+      await waitFor(() => seen.length >= 40, { message: 'the group to read everything', timeoutMs: 90_000 });
       await consumer.commit((await bus.topicOffsets(features)).map(({ partition, high }) => ({ topic: features, partition, offset: high })));
       await consumer.close();
       return groupId;
     }
 
-    it('rewinds a stopped service’s group to the first offset at or after a time, and the group reads again from there', { timeout: 120_000 }, async () => {
+    it('rewinds a stopped service’s group to the first offset at or after a time, and the group reads again from there', { timeout: 240_000 }, async () => {
       const { prefix, features, t0, produced } = await seeded();
       const groupId = await caughtUpGroup(features);
       const ends = await bus.topicOffsets(features);
@@ -163,7 +163,7 @@ describe.concurrent('driftloop replay', () => {
       expect(reread.map((m) => text(m.value)).sort()).toEqual(Array.from({ length: 19 }, (_, i) => `m${i + 21}`).sort());
     });
 
-    it('refuses to rewind a group that has an active member, saying to stop the service first, and leaves its offsets and its member alone', { timeout: 120_000 }, async () => {
+    it('refuses to rewind a group that has an active member, saying to stop the service first, and leaves its offsets and its member alone', { timeout: 240_000 }, async () => {
       const { prefix, features } = await seeded();
       const groupId = await caughtUpGroup(features);
       const before = await bus.committedOffsets(groupId, features);
@@ -171,7 +171,7 @@ describe.concurrent('driftloop replay', () => {
       let active: Consumer | undefined;
       try {
         active = await bus.consumer({ groupId, topics: [features], sessionTimeoutMs: 6000, onBatch: async (ms) => void (received += ms.length) });
-        await waitFor(() => active!.assignment().length === 4, { message: 'the active member to hold the topic' });
+        await waitFor(() => active!.assignment().length === 4, { message: 'the active member to hold the topic', timeoutMs: 90_000 });
 
         const refused = await replay(prefix, ['features', '--group', groupId, '--from', 'earliest']);
         expect(refused.code).toBe(1);
@@ -187,7 +187,7 @@ describe.concurrent('driftloop replay', () => {
       }
     });
 
-    it('refuses an active ingest (kafkajs) group named by its service, joining it with the protocol its members speak', { timeout: 120_000 }, async () => {
+    it('refuses an active ingest (kafkajs) group named by its service, joining it with the protocol its members speak', { timeout: 240_000 }, async () => {
       const { prefix, features } = await seeded();
       const groupId = uniqueName('ingest');
       const kafkajs = createEventBus({ client: 'kafkajs', brokers: kafkaBrokers(), logger: silentLogger() });
@@ -195,7 +195,7 @@ describe.concurrent('driftloop replay', () => {
         // A session a loaded machine cannot expire while the command waits its 8 s: an expired member leaves the group truly
         // empty, and the command then rightly rewinds it (seen once in CI with a 6 s session).
         const active = await kafkajs.consumer({ groupId, topics: [features], sessionTimeoutMs: 30_000, onBatch: async () => undefined });
-        await waitFor(() => active.assignment().length === 4, { message: 'the active member to hold the topic' });
+        await waitFor(() => active.assignment().length === 4, { message: 'the active member to hold the topic', timeoutMs: 90_000 });
         // The mock cluster fails a kafkajs member's SyncGroup that comes after the leader's, so this one is never handed anything.
         const refused = await replay(prefix, ['features', '--group', 'ingest', '--from', '1h', '--wait', '8s'], { INGEST_GROUP_ID: groupId });
         expect(refused.code).toBe(1);
