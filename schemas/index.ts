@@ -20,6 +20,11 @@ export const TOPICS = [
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
+/** Model names, as every topic's `model` field (its `x-rules` pattern) and every route take them. */
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** The longest model name {@link MODEL_NAME_PATTERN} allows. */
+export const MODEL_NAME_MAX_LENGTH = 128;
+
 /** High-volume topics from producers; they accept Avro, JSON Schema and plain JSON. */
 export const DATA_TOPICS = ['features', 'predictions', 'labels'] as const;
 export type DataTopic = (typeof DATA_TOPICS)[number];

@@ -3,8 +3,8 @@ import type { Logger, Registry } from '../common/index.js';
 import { NotFoundError, ShutdownError, ValidationError, requireBearer } from '../common/index.js';
 import { registerDriftHooks } from './hooks/index.js';
 import type { DriftMonitor } from './service.js';
+import { MODEL_NAME_PATTERN } from '../../schemas/index.js';
 
-const MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export interface DriftRoutesOptions {
   drift: () => DriftMonitor | undefined;
@@ -31,7 +31,7 @@ export async function registerDriftRoutes(app: FastifyInstance, options: DriftRo
   const admin = { preHandler: requireBearer(options.adminToken) };
   const modelParam = (params: unknown): string => {
     const model = (params as { model: string }).model;
-    if (!MODEL.test(model)) throw new ValidationError('/model', `must match ${MODEL.source}`);
+    if (!MODEL_NAME_PATTERN.test(model)) throw new ValidationError('/model', `must match ${MODEL_NAME_PATTERN.source}`);
     return model;
   };
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, ValidationError, type ClickHouse } from '../common/index.js';
 import { getEvaluation, listEvaluations } from './store.js';
+import { MODEL_NAME_PATTERN } from '../../schemas/index.js';
 
-const MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const ID = /^[A-Za-z0-9_.:-]{1,160}$/;
 
 /**
@@ -14,7 +14,7 @@ export async function registerEvaluatorRoutes(app: FastifyInstance, options: { c
   const ch = options.clickhouse;
   app.get('/evaluator/evaluations', async (req) => {
     const q = req.query as { model?: string; limit?: string };
-    if (q.model !== undefined && !MODEL.test(q.model)) throw new ValidationError('/model', `must match ${MODEL.source}`);
+    if (q.model !== undefined && !MODEL_NAME_PATTERN.test(q.model)) throw new ValidationError('/model', `must match ${MODEL_NAME_PATTERN.source}`);
     const limit = Number(q.limit ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('/limit', 'must be an integer from 1 to 1000');
     return { evaluations: await listEvaluations(ch, { model: q.model, limit }) };

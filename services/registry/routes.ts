@@ -3,8 +3,8 @@ import { NotFoundError, ShutdownError, ValidationError, requireBearer, type Clic
 import { getEvaluation } from '../evaluator/index.js';
 import type { Registry } from './registry.js';
 import { aliasHistory, getVersion, listAliases, listModels, listVersions } from './store.js';
+import { MODEL_NAME_PATTERN } from '../../schemas/index.js';
 
-const MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const VERSION = /^\d{1,12}$/;
 const TEXT_MAX = 1000;
 
@@ -38,7 +38,7 @@ export async function registerRegistryRoutes(app: FastifyInstance, options: { cl
   const admin = { preHandler: requireBearer(options.adminToken) };
   const params = (raw: unknown): { model: string; version: string; alias: string } => {
     const p = raw as { model: string; version?: string; alias?: string };
-    if (!MODEL.test(p.model)) throw new ValidationError('/model', `must match ${MODEL.source}`);
+    if (!MODEL_NAME_PATTERN.test(p.model)) throw new ValidationError('/model', `must match ${MODEL_NAME_PATTERN.source}`);
     if (p.version !== undefined && !VERSION.test(p.version)) throw new ValidationError('/version', 'must be a version number such as 3');
     return { model: p.model, version: p.version ?? '', alias: p.alias ?? '' };
   };

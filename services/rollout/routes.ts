@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, ShutdownError, ValidationError, requireBearer } from '../common/index.js';
 import type { RolloutController } from './service.js';
+import { MODEL_NAME_PATTERN } from '../../schemas/index.js';
 
-const MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const ACTOR = /^[A-Za-z0-9_.@:-]{1,64}$/;
 
 interface OperatorBody {
@@ -31,7 +31,7 @@ export async function registerRolloutRoutes(app: FastifyInstance, options: { rol
   const admin = { preHandler: requireBearer(options.adminToken) };
   const modelParam = (params: unknown): string => {
     const model = (params as { model: string }).model;
-    if (!MODEL.test(model)) throw new ValidationError('/model', `must match ${MODEL.source}`);
+    if (!MODEL_NAME_PATTERN.test(model)) throw new ValidationError('/model', `must match ${MODEL_NAME_PATTERN.source}`);
     return model;
   };
   const body = (req: { body?: unknown }): OperatorBody => {
@@ -59,7 +59,7 @@ export async function registerRolloutRoutes(app: FastifyInstance, options: { rol
 
   app.get('/rollout/rollouts', async (req) => {
     const q = req.query as { model?: string; limit?: string };
-    if (q.model !== undefined && !MODEL.test(q.model)) throw new ValidationError('/model', `must match ${MODEL.source}`);
+    if (q.model !== undefined && !MODEL_NAME_PATTERN.test(q.model)) throw new ValidationError('/model', `must match ${MODEL_NAME_PATTERN.source}`);
     const limit = Number(q.limit ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('/limit', 'must be an integer from 1 to 1000');
     return { rollouts: await running().history({ model: q.model, limit }) };

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError, ShutdownError, ValidationError, requireBearer, type ClickHouse } from '../common/index.js';
 import type { TrainerService } from './service.js';
 import { getRun, listArtifacts, listRuns, listTrials } from './store.js';
+import { MODEL_NAME_PATTERN } from '../../schemas/index.js';
 
-const MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const RUN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
@@ -23,7 +23,7 @@ export async function registerTrainerRoutes(app: FastifyInstance, options: { cli
   };
   app.get('/trainer/runs', async (req) => {
     const q = req.query as { model?: string; open?: string; limit?: string };
-    if (q.model !== undefined && !MODEL.test(q.model)) throw new ValidationError('/model', `must match ${MODEL.source}`);
+    if (q.model !== undefined && !MODEL_NAME_PATTERN.test(q.model)) throw new ValidationError('/model', `must match ${MODEL_NAME_PATTERN.source}`);
     const limit = Number(q.limit ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('/limit', 'must be an integer from 1 to 1000');
     return { runs: await listRuns(ch, { model: q.model, openOnly: q.open === 'true', limit }) };

@@ -20,7 +20,8 @@ export function hmacSha256Hex(secret: string, body: string | Buffer): string {
 export function requireBearer(token: string) {
   return async (req: FastifyRequest): Promise<void> => {
     const header = req.headers.authorization ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // Auth schemes are case-insensitive (RFC 9110 §11.1).
+    const presented = /^bearer +/i.test(header) ? header.replace(/^bearer +/i, '') : '';
     if (!token || !presented || !safeEqual(presented, token)) throw new AuthError();
   };
 }

@@ -1,3 +1,3 @@
-export { createHttpServer } from './server.js';
-export type { HttpServer, HttpServerOptions, ReadinessCheck } from './server.js';
+export { createHttpServer, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH } from './server.js';
+export type { HttpServer, HttpServerOptions, HttpTimeouts, ReadinessCheck } from './server.js';
 export { requireBearer, safeEqual, hmacSha256Hex } from './auth.js';

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyError } from 
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { DriftloopError, errorMessage } from '../errors.js';
+import { quoteInput } from '../echo.js';
 
 export type ReadinessCheck = () => Promise<void> | void;
 
@@ -14,7 +15,35 @@ export interface HttpServerOptions {
   port?: number;
   /** Larger bodies get 413. @default 1 MiB */
   bodyLimitBytes?: number;
+  /** Timeouts that close slow or idle connections (Node's and fastify's defaults leave some off). */
+  timeouts?: Partial<HttpTimeouts>;
 }
+
+/** How long a connection may take at each stage before the server closes it. */
+export interface HttpTimeouts {
+  /** Until the request's headers have arrived (slow-header clients). @default 10 s */
+  headersTimeoutMs: number;
+  /** Until the whole request, body included, has arrived (slow-body clients). @default 30 s */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection between requests. @default 5 s */
+  keepAliveTimeoutMs: number;
+  /** A socket with no activity at all, whatever it is doing. @default 60 s */
+  idleSocketTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  idleSocketTimeoutMs: 60_000,
+});
+
+/**
+ * Longest path parameter the router matches. Model names reach 128 characters
+ * (MODEL_NAME_MAX_LENGTH) and schema-registry subjects 255; beyond this the
+ * answer is 414 in the `DL_…` format.
+ */
+export const MAX_PARAM_LENGTH = 512;
 
 export interface HttpServer {
   readonly app: FastifyInstance;
@@ -32,12 +61,26 @@ export interface HttpServer {
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { logger, registry, host = '127.0.0.1', port = 0, bodyLimitBytes = 1024 * 1024 } = options;
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }),
     // Services log what matters themselves; one line per request is noise at ingest rates.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
-  }) as unknown as FastifyInstance;
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    connectionTimeout: timeouts.idleSocketTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    // Node enforces the header and request timeouts on this sweep (30 s by default, which would let a slow client stay up to 40 s).
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersTimeoutMs / 4))) },
+    // The router's own refusals (a parameter over MAX_PARAM_LENGTH, a malformed URL component) in the one error format.
+    frameworkErrors: (err: FastifyError, _req: unknown, reply: { status(code: number): { send(body: unknown): void } }) => {
+      const path = /^'(.*)' is/s.exec(err.message)?.[1];
+      const what = path === undefined ? err.message : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `path parameter ${quoteInput(path)} is longer than ${MAX_PARAM_LENGTH} characters` : `${quoteInput(path)} is not a valid URL component`;
+      reply.status(err.statusCode ?? 400).send({ error: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'DL_URI_TOO_LONG' : 'DL_BAD_REQUEST', message: what });
+    },
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  app.server.headersTimeout = Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs);
   const checks = new Map<string, ReadinessCheck>();
 
   app.setErrorHandler((err: FastifyError | DriftloopError, req, reply) => {

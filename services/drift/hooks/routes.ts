@@ -5,6 +5,7 @@ import {
   ShutdownError,
   ValidationError,
   counter,
+  quoteInput,
   systemClock,
   type Clock,
   type Logger,
@@ -17,6 +18,7 @@ import { resolveHookAuth, verifyHookAuth, type HookAuthOptions } from './auth.js
 import { createDedupeCache } from './dedupe.js';
 import { parseGrafanaPayload } from './grafana.js';
 import { escapePointer, parseJsonBody, type AlertSource, type InboundAlert, type InboundPayload } from './payload.js';
+import { MODEL_NAME_PATTERN } from '../../../schemas/index.js';
 
 export interface DriftHooksOptions {
   /** Resolved per request: routes exist before the drift monitor starts. Undefined answers 503. */
@@ -95,7 +97,7 @@ export async function registerDriftHooks(app: FastifyInstance, options: DriftHoo
       const model = alert.labels[modelLabel];
       const at = `/alerts/${i}/labels/${escapePointer(modelLabel)}`;
       if (alert.status === 'firing' && !model) throw new ValidationError(at, `a firing alert needs the '${modelLabel}' label naming the model to retrain`);
-      if (model && !MODEL_NAME.test(model)) throw new ValidationError(at, `must be a model name matching ${MODEL_NAME.source}; got ${quoted(model)}`);
+      if (model && !MODEL_NAME_PATTERN.test(model)) throw new ValidationError(at, `must be a model name matching ${MODEL_NAME_PATTERN.source}; got ${quoteInput(model)}`);
       return { alert, fingerprint: alert.fingerprint ?? labelsFingerprint(alert.labels), model: model || undefined };
     });
     const models = [...new Set(planned.filter((p) => p.alert.status === 'firing').map((p) => p.model as string))];
@@ -147,16 +149,9 @@ export async function registerDriftHooks(app: FastifyInstance, options: DriftHoo
   });
 }
 
-/** The model-name pattern every other route applies. */
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** Alerts one payload may carry (Grafana and Alertmanager group far fewer), and distinct models it may name. */
 const MAX_ALERTS = 1000;
 const MAX_MODELS = 100;
-
-/** Echoed input is cut: a label of half a megabyte is not sent back, nor logged, whole. */
-function quoted(text: string): string {
-  return text.length > 64 ? `${JSON.stringify(text.slice(0, 64))}… (${text.length} characters)` : JSON.stringify(text);
-}
 
 /** The cause ref is stable across redeliveries of one alert instance and new when it fires again. */
 function alertCause(source: AlertSource, fingerprint: string, alert: InboundAlert): RetrainCause {
