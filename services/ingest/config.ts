@@ -1,4 +1,15 @@
 import { opt } from '../common/index.js';
+import type { RetentionDays } from './retention.js';
+
+function retentionOption(table: 'features' | 'predictions' | 'labels') {
+  return opt.int({
+    env: `RETENTION_DAYS_${table.toUpperCase()}`,
+    doc: `Days the ${table} table keeps a row, counted from when it was stored (a replay of old events is kept as long as live ones); 0 keeps rows forever. Applied by the ingest at start as the table's TTL.`,
+    default: 0,
+    min: 0,
+    max: 36_500,
+  });
+}
 
 /** Options of the ingest service (README "Configuration" lists them with the common ones). */
 export const ingestOptions = {
@@ -53,6 +64,9 @@ export const ingestOptions = {
     min: 0,
     max: 64 * 1024 * 1024,
   }),
+  retentionDaysFeatures: retentionOption('features'),
+  retentionDaysPredictions: retentionOption('predictions'),
+  retentionDaysLabels: retentionOption('labels'),
   ingestShutdownTimeoutMs: opt.int({
     env: 'INGEST_SHUTDOWN_TIMEOUT_MS',
     doc: 'How long SIGTERM waits for the last batch to be stored and committed.',
@@ -74,4 +88,6 @@ export interface IngestSettings {
   sessionTimeoutMs?: number;
   /** Most bytes of the original a dead letter keeps. @default 262_144 */
   deadLetterMaxBytes?: number;
+  /** Days each table keeps rows (0: forever), applied at start. Omitted: the tables' TTLs are left as they are. */
+  retentionDays?: RetentionDays;
 }

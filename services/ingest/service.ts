@@ -25,6 +25,7 @@ import type { IngestSettings } from './config.js';
 import { sendDeadLetters } from './dead-letters.js';
 import { createIngestMetrics } from './metrics.js';
 import { createOffsetFence } from './offset-fence.js';
+import { applyRetention } from './retention.js';
 import { createRowDecoder, type RowDecoder } from './row-decoder.js';
 import { storeBatch } from './store-batch.js';
 import { tableSpec, type TableSpec } from './tables.js';
@@ -273,6 +274,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
 
   return {
     async start() {
+      if (settings.retentionDays) await applyRetention(clickhouse, settings.retentionDays, log);
       metrics.available.set(1);
       consumer = await bus.consumer({
         groupId: settings.groupId,
