@@ -12,7 +12,7 @@ export { windowStatistics, statisticKey } from './statistics.js';
 export type { Statistic } from './statistics.js';
 export type { ReferenceProfile, NumericProfile, CategoricalProfile } from './profile.js';
 export { registerDriftRoutes } from './routes.js';
-export { runIdFor, retrainGate, driftReportId } from './retrain.js';
+export { runIdFor, retrainGate, driftReportId, failedRunBackoffMs, failuresInARow } from './retrain.js';
 export type { RetrainHistory } from './retrain.js';
 export { nextClosedWindow, closeMargin } from './windows.js';
 export type { ClosedWindow } from './windows.js';

@@ -38,18 +38,43 @@ export interface RetrainHistory {
   openRun: string | null;
   /** When the last run was requested, if ever. */
   lastRequestAt: number | null;
+  /** The last run requested, if any: the one a cooldown answer names. */
+  lastRunId?: string | null;
+  /** How many of the latest runs failed, one after the other (0 when the last one did not). */
+  failedInARow?: number;
+}
+
+/**
+ * How long after a failed run the next automatic cause waits: a run that
+ * failed (no labeled data yet, a bad spec, a crashed trainer) trained nothing,
+ * so it must not hold the model for a whole cooldown. The first retry may
+ * come after 1/16 of the cooldown, each further failure doubles the wait,
+ * and it never exceeds the cooldown.
+ */
+export function failedRunBackoffMs(cooldownMs: number, failedInARow: number): number {
+  return Math.min(cooldownMs, (cooldownMs / 16) * 2 ** Math.max(0, failedInARow - 1));
 }
 
 /**
  * Pure: whether a cause opens a run, joins the one open (or its own earlier
  * request), or is held back by the cooldown (automatic causes only: a person
- * can always ask). The live requester and the backtest both decide with it.
+ * can always ask), shortened to a backoff after failed runs. A cooldown answer
+ * names the run that holds the request. The live requester and the backtest
+ * both decide with it.
  */
 export function retrainGate(kind: RetrainCause['kind'], runId: string, history: RetrainHistory, now: number, cooldownMs: number): RetrainOutcome {
   if (history.sameCause) return { runId, status: 'joined' };
   if (history.openRun) return { runId: history.openRun, status: 'joined' };
-  if (kind !== 'manual' && history.lastRequestAt !== null && history.lastRequestAt > now - cooldownMs) return { runId, status: 'cooldown' };
+  const failed = history.failedInARow ?? 0;
+  const holdMs = failed > 0 ? failedRunBackoffMs(cooldownMs, failed) : cooldownMs;
+  if (kind !== 'manual' && history.lastRequestAt !== null && history.lastRequestAt > now - holdMs) return { runId: history.lastRunId ?? runId, status: 'cooldown' };
   return { runId, status: 'opened' };
+}
+
+/** Leading failures in run states ordered newest first ('' for a run with no terminal state yet). */
+export function failuresInARow(statesNewestFirst: readonly string[]): number {
+  const firstOther = statesNewestFirst.findIndex((state) => state !== 'failed');
+  return firstOther < 0 ? statesNewestFirst.length : firstOther;
 }
 
 /**
@@ -80,21 +105,27 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
     const runId = runIdFor(model, cause);
     // The cooldown compares event times (the cause's, and the requests' `ts`), so a replay decides as the live system did.
     const now = input.at ?? (await eventNow(model));
-    const [state] = await deps.clickhouse.query<{ requests: string; same: string; open_run: string; last_ts: string }>(
+    const [state] = await deps.clickhouse.query<{ requests: string; same: string; open_run: string; last_ts: string; last_run: string; states: string[] }>(
       `SELECT count() AS requests,
               countIf(r.run_id = {run:String}) AS same,
-              argMaxIf(r.run_id, r.ts, s.run_id = '' AND r.recorded_at > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
-              toString(max(r.ts)) AS last_ts
+              argMaxIf(r.run_id, r.ts, s.state = '' AND r.recorded_at > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
+              toString(max(r.ts)) AS last_ts,
+              argMax(r.run_id, r.ts) AS last_run,
+              arrayMap(x -> x.2, arrayReverseSort(x -> x.1, groupArray((r.ts, s.state)))) AS states
        FROM (SELECT * FROM {db:Identifier}.retrain_requests FINAL WHERE model = {model:String}) AS r
-       LEFT JOIN (SELECT DISTINCT run_id FROM {db:Identifier}.retrain_run_states WHERE model = {model:String} AND state IN {terminal:Array(String)}) AS s ON r.run_id = s.run_id
+       LEFT JOIN (SELECT run_id, argMax(state, ts) AS state FROM {db:Identifier}.retrain_run_states
+                  WHERE model = {model:String} AND state IN {terminal:Array(String)} GROUP BY run_id) AS s ON r.run_id = s.run_id
        SETTINGS join_use_nulls = 0`,
       // Processing time, a safeguard: a run that never ends (its trainer gone) stops blocking new ones after the timeout.
       { model, run: runId, openSince: deps.clock.now() - deps.openRunTimeoutMs, terminal: TERMINAL },
     );
+    const requested = Number(state?.requests ?? 0) > 0;
     const history: RetrainHistory = {
       sameCause: Number(state?.same ?? 0) > 0,
       openRun: state?.open_run || null,
-      lastRequestAt: Number(state?.requests ?? 0) > 0 ? fromDateTime64Text(state!.last_ts) : null,
+      lastRequestAt: requested ? fromDateTime64Text(state!.last_ts) : null,
+      lastRunId: requested ? state!.last_run : null,
+      failedInARow: requested ? failuresInARow(state!.states) : 0,
     };
     const outcome = retrainGate(cause.kind, runId, history, now, deps.cooldownMs(model));
     if (outcome.status === 'opened') {

@@ -4,7 +4,7 @@ import { NotFoundError, ShutdownError, ValidationError, requireBearer } from '..
 import { registerDriftHooks } from './hooks/index.js';
 import type { DriftMonitor } from './service.js';
 import { MODEL_NAME_PATTERN } from '../../schemas/index.js';
-
+import { unknownModelsError } from './known-models.js';
 
 export interface DriftRoutesOptions {
   drift: () => DriftMonitor | undefined;
@@ -74,7 +74,7 @@ export async function registerDriftRoutes(app: FastifyInstance, options: DriftRo
   app.post('/drift/models/:model/retrain', admin, async (req, reply) => {
     const model = modelParam(req.params);
     const drift = running();
-    if (!(await drift.retrain.knowsModel(model))) throw new NotFoundError(`model ${model}`);
+    if (!(await drift.retrain.knowsModel(model))) throw unknownModelsError([model]);
     const reason = String((req.body as { reason?: unknown } | undefined)?.reason ?? 'manual');
     const outcome = await drift.retrain.request({ model, cause: { kind: 'manual', ref: `manual:${req.id}:${Date.now()}`, detail: reason.slice(0, 500) }, requestedBy: 'api' });
     return reply.status(202).send({ run_id: outcome.runId, status: outcome.status });

@@ -10,7 +10,8 @@ import { buildReferenceProfile, type ReferenceRange } from './reference.js';
 import { createRetrainRequester, driftReportId } from './retrain.js';
 import { createServedReferences } from './served-reference.js';
 import { windowStatistics } from './statistics.js';
-import { lastDecidedWindow, listReports, loadActiveProfiles, loadProfile, profileChains, saveProfile, saveReport, type DriftReport, type ProfileLink } from './store.js';
+import { createKnownModels } from './known-models.js';
+import { lastDecidedWindow, listReports, loadProfile, profileChains, saveProfile, saveReport, type DriftReport, type ProfileLink } from './store.js';
 import type { RetrainRequester } from './types.js';
 import { computeWindow } from './window-stats.js';
 import { closeMargin, nextClosedWindow } from './windows.js';
@@ -108,6 +109,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     return run;
   };
 
+  const knownModels = createKnownModels({ clickhouse, clock, inMemory: (model) => states.has(model) });
   const retrain = createRetrainRequester({
     clickhouse,
     bus: deps.bus,
@@ -115,7 +117,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     topicPrefix: settings.topicPrefix,
     clock,
     logger: log,
-    knowsModel: async (model) => states.has(model) || (await loadActiveProfiles(clickhouse, model)).length > 0,
+    knowsModel: (model) => knownModels.knows(model),
     cooldownMs: (model) => policyFor(model).cooldownMs,
     openRunTimeoutMs: settings.openRunTimeoutMs,
     onOutcome: (input, outcome) => {

@@ -139,6 +139,8 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
     let nextStart = champion.since;
     let streak = 0;
     let lastRequestAt: number | null = null;
+    let lastRunId: string | null = null;
+    let failedInARow = 0;
     const errors = policy.errorDetector === 'none' ? null : createErrorWatch(ch, policy.errorDetector);
     let canary: { candidate: TrainedCandidate; cause: string; at: number; fromIndex: number } | null = null;
     const canarySize = Math.max(options.canary.minSamples, options.canary.minLabeledSamples);
@@ -197,13 +199,16 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
       // As the monitor does: a retrain held back by the cooldown is a `watch`, and the drifting streak goes on.
       const kind = verdict.decision === 'retrain' ? verdict.cause : null;
       const runId = kind && runIdFor(model, { kind, ref: driftReportId(model, profile.profileId, closed.start, closed.end), detail: '' });
-      const gate = kind && runId ? retrainGate(kind, runId, { sameCause: false, openRun: canary ? 'canary' : null, lastRequestAt }, decisionAt, policy.cooldownMs) : null;
+      const gate = kind && runId ? retrainGate(kind, runId, { sameCause: false, openRun: canary ? 'canary' : null, lastRequestAt, lastRunId, failedInARow }, decisionAt, policy.cooldownMs) : null;
       streak = gate && gate.status !== 'cooldown' ? 0 : verdict.streak;
       decisions.push({ start: closed.start, end: closed.end, rows: windowRows, decision: gate?.status === 'cooldown' ? 'watch' : verdict.decision, cause: gate?.status === 'cooldown' ? null : kind });
       if (!kind || gate?.status !== 'opened') continue;
       lastRequestAt = decisionAt;
+      lastRunId = runId;
       const range = retrainWindow(policy, decisionAt);
       const candidate = await retrain(decisionAt, kind, range ? { kind: 'range', ...range } : options.trainer.window);
+      // As the live requester: a run that trained nothing holds the next cause for a backoff, not a whole cooldown.
+      failedInARow = candidate ? 0 : failedInARow + 1;
       if (!candidate) continue;
       const evaluation = evaluate(candidate, champion.model.artifact, options.evaluation, champion.version);
       if (evaluation.decision === 'reject') {

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   ConfigError,
-  NotFoundError,
   ShutdownError,
   ValidationError,
   counter,
@@ -19,6 +18,7 @@ import { createDedupeCache } from './dedupe.js';
 import { parseGrafanaPayload } from './grafana.js';
 import { escapePointer, parseJsonBody, type AlertSource, type InboundAlert, type InboundPayload } from './payload.js';
 import { MODEL_NAME_PATTERN } from '../../../schemas/index.js';
+import { unknownModelsError } from '../known-models.js';
 
 export interface DriftHooksOptions {
   /** Resolved per request: routes exist before the drift monitor starts. Undefined answers 503. */
@@ -104,10 +104,7 @@ export async function registerDriftHooks(app: FastifyInstance, options: DriftHoo
     if (models.length > MAX_MODELS) throw new ValidationError('/alerts', `names ${models.length} models; at most ${MAX_MODELS} per payload`);
     const known = await Promise.all(models.map((model) => requester.knowsModel(model)));
     const unknown = models.filter((_, i) => !known[i]);
-    if (unknown.length > 0) {
-      const named = unknown.slice(0, 5).map((m) => JSON.stringify(m)).join(', ');
-      throw new NotFoundError(`model ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
-    }
+    if (unknown.length > 0) throw unknownModelsError(unknown);
     return planned;
   };
 

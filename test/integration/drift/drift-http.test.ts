@@ -93,6 +93,8 @@ describe('drift HTTP API', () => {
     expect(hooked.status).toBe(202);
     expect(await hooked.json()).toEqual({ results: [{ model: MODEL, fingerprint: 'f1', status: 'joined', run_id: runId }] });
     const unknown = await call('POST', '/hooks/alertmanager', { token: HOOK, body: { ...alert, alerts: [{ ...alert.alerts[0], labels: { alertname: 'Drift', model: 'ghost' } }] } });
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(409);
+    expect(((await unknown.json()) as { message: string }).message).toContain('model "ghost" has no feature events in ClickHouse and no reference profile');
+    expect((await call('POST', '/drift/models/ghost/retrain', { token: ADMIN, body: { reason: 'x' } })).status).toBe(409);
   });
 });

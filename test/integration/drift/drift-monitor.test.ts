@@ -206,9 +206,34 @@ describe('drift monitor on the embedded engines', () => {
     await waitFor(async () => (await runtime.clickhouse.query('SELECT 1 FROM {db:Identifier}.retrain_run_states WHERE run_id = {run:String}', { run: first.runId })).length > 0, { message: 'terminal state recorded', timeoutMs: 60_000 });
 
     now += 10 * 60_000; // within the 1 h cooldown
-    expect((await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r2', detail: '' }, requestedBy: 'test' })).status).toBe('cooldown');
+    // The answer names the run that holds the request back.
+    expect(await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r2', detail: '' }, requestedBy: 'test' })).toEqual({ runId: first.runId, status: 'cooldown' });
     expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u1', detail: '' }, requestedBy: 'test' })).status).toBe('opened');
     expect(await requests(model)).toHaveLength(2);
+  }, 120_000);
+
+  it('after a run that failed, holds the next automatic cause for a backoff of event time, not the whole cooldown', async () => {
+    const model = 'm-failed';
+    await stream(model, 'none', { clean: 1, drifted: 0 }, 19);
+    const m = monitor();
+    await reference(m, model);
+    await m.start();
+    const first = await m.retrain.request({ model, cause: { kind: 'alert', ref: 'f1', detail: '' }, requestedBy: 'test' });
+    expect(first.status).toBe('opened');
+    const [{ at }] = await runtime.clickhouse.query<{ at: string }>('SELECT toUnixTimestamp64Milli(ts) AS at FROM {db:Identifier}.retrain_requests FINAL WHERE run_id = {run:String}', { run: first.runId }) as [{ at: string }];
+    const openedAt = Number(at);
+    // The trainer gives up at once (no labeled events yet).
+    const producer = await runtime.bus.producer();
+    const result = { event_id: 'tr-f1', model, ts: openedAt, run_id: first.runId, cause: { kind: 'alert', ref: 'f1', detail: '' }, state: 'failed', data_version: null, candidate_version: null, trials: 0, best_params: {}, metrics: {}, artifact_uri: null, artifact_sha256: null, message: 'no labeled events' };
+    await producer.send(`${runtime.config.topicPrefix}training-results`, [{ key: model, value: await runtime.codec.encode('training-results', result) }]);
+    await waitFor(async () => (await runtime.clickhouse.query('SELECT 1 FROM {db:Identifier}.retrain_run_states WHERE run_id = {run:String}', { run: first.runId })).length > 0, { message: 'failed state recorded', timeoutMs: 60_000 });
+
+    // The 1 h cooldown's backoff after one failure is 1/16 of it: 225 s of event time.
+    const drift = (ref: string, afterMs: number) => m.retrain.request({ model, cause: { kind: 'drift', ref, detail: '' }, requestedBy: 'test', at: openedAt + afterMs });
+    expect(await drift('d1', 200_000)).toEqual({ runId: first.runId, status: 'cooldown' });
+    const second = await drift('d2', 240_000);
+    expect(second.status).toBe('opened');
+    expect(second.runId).not.toBe(first.runId);
   }, 120_000);
 
   it('requests a scheduled retrain once per period of event time, also across a restart', async () => {

@@ -210,12 +210,15 @@ describe('drift alert hooks', () => {
     expect(res.statusCode).toBe(401);
   });
 
-  it('answers 404 naming the model when a firing alert names an unknown one, and opens nothing', async () => {
+  it('answers 409 saying what is missing when a firing alert names a model the monitor cannot act for, and opens nothing', async () => {
     const h = await harness();
     const body = JSON.stringify(grafanaPayload([alert(), alert({ labels: { alertname: 'FeatureDrift', model: 'ghost' }, fingerprint: 'aa' })]));
     const res = await post(h, '/hooks/grafana', body, bearer);
-    expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: 'DL_NOT_FOUND', message: 'model "ghost" not found' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual({
+      error: 'DL_CONFLICT',
+      message: expect.stringMatching(/^model "ghost" has no feature events in ClickHouse and no reference profile, .*POST \/drift\/models\/ghost\/reference$/),
+    });
     expect(h.requester.calls).toHaveLength(0);
   });
 
@@ -243,8 +246,8 @@ describe('drift alert hooks', () => {
     expect((await post(h, '/hooks/grafana', JSON.stringify(grafanaPayload(models)), bearer)).json().message).toBe('/alerts: names 101 models; at most 100 per payload');
     const ghosts = Array.from({ length: 7 }, (_, i) => alert({ labels: { alertname: 'A', model: `ghost${i}` }, fingerprint: `h${i}` }));
     const unknown = await post(h, '/hooks/grafana', JSON.stringify(grafanaPayload(ghosts)), bearer);
-    expect(unknown.statusCode).toBe(404);
-    expect(unknown.json().message).toBe('model "ghost0", "ghost1", "ghost2", "ghost3", "ghost4" and 2 more not found');
+    expect(unknown.statusCode).toBe(409);
+    expect(unknown.json().message).toMatch(/^models "ghost0", "ghost1", "ghost2", "ghost3", "ghost4" and 2 more have no feature events/);
     expect(h.requester.calls).toHaveLength(0);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDetector, DEFAULT_POLICY, mergePolicy, retrainGate, retrainWindow, withErrorChange, detectChange, type WindowVerdict } from '../../../services/drift/index.js';
+import { createDetector, DEFAULT_POLICY, failuresInARow, mergePolicy, retrainGate, retrainWindow, withErrorChange, detectChange, type WindowVerdict } from '../../../services/drift/index.js';
 
 const HOUR = 3_600_000;
 
@@ -15,6 +15,36 @@ describe('retrain decisions shared by the monitor and the backtest', () => {
     expect(retrainGate('schedule', 'run-b', recent, 10 * HOUR, HOUR).status).toBe('cooldown');
     expect(retrainGate('manual', 'run-b', recent, 10 * HOUR, HOUR).status).toBe('opened');
     expect(retrainGate('drift', 'run-b', recent, 10.5 * HOUR, HOUR).status).toBe('opened');
+  });
+
+  it('names the run that holds a cause back, not one that was never opened', () => {
+    const held = retrainGate('drift', 'run-new', { sameCause: false, openRun: null, lastRequestAt: 9.5 * HOUR, lastRunId: 'run-last' }, 10 * HOUR, HOUR);
+    expect(held).toEqual({ runId: 'run-last', status: 'cooldown' });
+  });
+
+  it('after failed runs holds the next cause for a backoff that doubles with each failure, never longer than the cooldown', () => {
+    const DAY = 24 * HOUR;
+    const after = (failedInARow: number, waitedMs: number) =>
+      retrainGate('drift', 'run-b', { sameCause: false, openRun: null, lastRequestAt: 0, lastRunId: 'run-a', failedInARow }, waitedMs, DAY).status;
+    // One failure: 1/16 of the day (90 minutes).
+    expect(after(1, 89 * 60_000)).toBe('cooldown');
+    expect(after(1, 91 * 60_000)).toBe('opened');
+    // Three in a row: 4/16 of it.
+    expect(after(3, 5.9 * HOUR)).toBe('cooldown');
+    expect(after(3, 6.1 * HOUR)).toBe('opened');
+    // Many: the cooldown itself.
+    expect(after(20, DAY - 1)).toBe('cooldown');
+    expect(after(20, DAY + 1)).toBe('opened');
+    // None: the whole cooldown.
+    expect(after(0, 23 * HOUR)).toBe('cooldown');
+  });
+
+  it('counts the failures at the head of the runs, newest first', () => {
+    expect(failuresInARow([])).toBe(0);
+    expect(failuresInARow(['failed', 'failed', 'done', 'failed'])).toBe(2);
+    expect(failuresInARow(['done', 'failed'])).toBe(0);
+    expect(failuresInARow(['', 'failed'])).toBe(0);
+    expect(failuresInARow(['failed', 'failed'])).toBe(2);
   });
 
   it('trains on the policy\'s window of event time back from the decision, or leaves it to the trainer spec', () => {
