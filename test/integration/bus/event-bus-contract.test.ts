@@ -335,6 +335,9 @@ describe.concurrent.each(ADAPTERS)('EventBus over %s', (client) => {
     let batches = 0;
     const { received, consumer } = await consume(ctx, topic, {
       maxBatchMessages: 500,
+      // Nothing is committed here, so a rejoin would deliver everything again: a session a loaded machine cannot
+      // expire keeps this about pause and resume (with the file's 3 s, a starved kafkajs member rejoined in CI).
+      sessionTimeoutMs: 30_000,
       on: async () => {
         // Backpressure as the ingest does it: pause from the handler, resume when "storage" is done.
         if (++batches % 2 === 0) {
