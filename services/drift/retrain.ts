@@ -108,12 +108,12 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
     const [state] = await deps.clickhouse.query<{ requests: string; same: string; open_run: string; last_ts: string; last_run: string; states: string[] }>(
       `SELECT count() AS requests,
               countIf(r.run_id = {run:String}) AS same,
-              argMaxIf(r.run_id, r.ts, s.state = '' AND r.recorded_at > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
+              argMaxIf(r.run_id, r.ts, s.terminal = '' AND r.recorded_at > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
               toString(max(r.ts)) AS last_ts,
               argMax(r.run_id, r.ts) AS last_run,
-              arrayMap(x -> x.2, arrayReverseSort(x -> x.1, groupArray((r.ts, s.state)))) AS states
+              arrayMap(x -> x.2, arrayReverseSort(x -> x.1, groupArray((r.ts, s.terminal)))) AS states
        FROM (SELECT * FROM {db:Identifier}.retrain_requests FINAL WHERE model = {model:String}) AS r
-       LEFT JOIN (SELECT run_id, argMax(state, ts) AS state FROM {db:Identifier}.retrain_run_states
+       LEFT JOIN (SELECT run_id, argMax(state, ts) AS terminal FROM {db:Identifier}.retrain_run_states
                   WHERE model = {model:String} AND state IN {terminal:Array(String)} GROUP BY run_id) AS s ON r.run_id = s.run_id
        SETTINGS join_use_nulls = 0`,
       // Processing time, a safeguard: a run that never ends (its trainer gone) stops blocking new ones after the timeout.
