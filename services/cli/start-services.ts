@@ -1,4 +1,4 @@
-import { commonOptions, loadConfig, type Logger } from '../common/index.js';
+import { commonOptions, loadConfig, type ClickHouse, type Logger, type Registry } from '../common/index.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { SERVICES, registerServiceRoutes, type RunnableService, type ServiceName } from './services.js';
 
@@ -31,12 +31,19 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
   // The HTTP server answers while the engines and then the services start one by one: until the last has started, /readyz
   // says what is pending, so nothing (a load balancer, a test, the demo) calls an API whose service is not there yet.
   let starting: string | null = 'the engines';
+  let ready: Runtime | undefined;
   const runtime = await startRuntime(config, logger, {
-    routes: names.map((name) => (app, shared) => registerServiceRoutes(name, app, { config, env, ...shared }, running)),
+    routes: [
+      // Where producers connect: the embedded broker listens on ports of its own choosing.
+      async (app) => void app.get('/runtime', async () => runtimeInfo(ready, config.kafkaBrokers.length === 0, names)),
+      ...names.map((name) => (app: Parameters<typeof registerServiceRoutes>[1], shared: { logger: Logger; metrics: Registry; clickhouse: ClickHouse }) =>
+        registerServiceRoutes(name, app, { config, env, ...shared }, running)),
+    ],
     startup: () => {
       if (starting) throw new Error(`starting ${starting}`);
     },
   });
+  ready = runtime;
   const started: { name: ServiceName; service: RunnableService }[] = [];
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -68,4 +75,24 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     throw err;
   }
   return { runtime, names, stop };
+}
+
+/** What `GET /runtime` answers: where this process's engines are, for producers and `driftloop status`. */
+export interface RuntimeInfo {
+  kafka: { brokers: string[]; embedded: boolean };
+  schema_registry_url: string | null;
+  topic_prefix: string | null;
+  services: string[];
+}
+
+/** The embedded broker keeps about this much of each partition (the mock cluster's fixed limit). */
+export const EMBEDDED_RETENTION_NOTE = 'it keeps only about the last 5 MiB of each partition';
+
+function runtimeInfo(runtime: Runtime | undefined, embedded: boolean, names: readonly ServiceName[]): RuntimeInfo {
+  return {
+    kafka: { brokers: [...(runtime?.kafkaBrokers ?? [])], embedded },
+    schema_registry_url: runtime?.schemaRegistryUrl ?? null,
+    topic_prefix: runtime?.config.topicPrefix ?? null,
+    services: [...names],
+  };
 }

@@ -107,6 +107,8 @@ describe('whole loop: injected drift to promotion', () => {
     const next = await waitFor(() => referenceOf('2'), { message: 'the drift reference of version 2', timeoutMs: 60_000, intervalMs: 250 });
     expect(next.profile_id).not.toBe(reference.profile_id);
     expect(s.cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-$/m);
+    // Where producers connect (the run's shared broker here, so not the embedded one of this process).
+    expect(s.cli(['status'])).toMatch(/^kafka: [\w.-]+:\d+(,[\w.-]+:\d+)*$/m);
 
     // No event lost: every instance the gateway answered is in ClickHouse once as features, once as a serving prediction, and its label too.
     const answered = t.answered.length;

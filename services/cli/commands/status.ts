@@ -7,6 +7,7 @@
 import type { AliasMove } from '../../registry/index.js';
 import type { RolloutRecord } from '../../rollout/index.js';
 import type { RunRecord } from '../../trainer/index.js';
+import { EMBEDDED_RETENTION_NOTE, type RuntimeInfo } from '../start-services.js';
 import { call, table, type ApiOptions } from './api.js';
 
 /** The answer of `path`, or undefined when that service is not there (404) or not running (503). */
@@ -20,10 +21,11 @@ async function optional<T>(options: ApiOptions, path: string): Promise<T | undef
 }
 
 export async function statusCommand(options: ApiOptions): Promise<void> {
-  const [models, runs, ingest] = await Promise.all([
+  const [models, runs, ingest, runtime] = await Promise.all([
     optional<{ models: { model: string; versions: number }[] }>(options, '/registry/models'),
     optional<{ runs: RunRecord[] }>(options, '/trainer/runs?open=true&limit=100'),
     optional<{ partitions: { topic: string; partition: number; lag: number }[] }>(options, '/ingest/status'),
+    optional<RuntimeInfo>(options, '/runtime'),
   ]);
   const names = [...new Set([...(models?.models ?? []).map((m) => m.model), ...(runs?.runs ?? []).map((r) => r.model)])].sort();
   const rows = await Promise.all(names.map(async (model) => {
@@ -39,7 +41,8 @@ export async function statusCommand(options: ApiOptions): Promise<void> {
     };
   }));
   const lag = (ingest?.partitions ?? []).reduce<Record<string, number>>((by, p) => ({ ...by, [p.topic]: (by[p.topic] ?? 0) + p.lag }), {});
-  if (options.json) return void console.log(JSON.stringify({ models: rows, ingest_lag: ingest ? lag : null }, null, 2));
+  if (options.json) return void console.log(JSON.stringify({ models: rows, ingest_lag: ingest ? lag : null, kafka: runtime?.kafka ?? null }, null, 2));
+  if (runtime) console.log(`kafka: ${runtime.kafka.brokers.join(',')}${runtime.kafka.embedded ? ` (embedded: ${EMBEDDED_RETENTION_NOTE})` : ''}`);
   console.log(rows.length ? table(['MODEL', 'CHAMPION', 'ROLLOUT', 'OPEN RUNS'], rows.map((r) => [r.model, r.champion, r.rollout, r.runs])) : 'no models registered yet');
   console.log(ingest ? `ingest lag: ${Object.entries(lag).map(([t, n]) => `${t} ${n}`).join(', ') || 'none (no partitions assigned)'}` : 'ingest: not running here');
 }

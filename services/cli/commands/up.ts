@@ -1,6 +1,6 @@
 import { ConfigError, commonOptions, createLogger, loadConfig } from '../../common/index.js';
 import { SERVICE_NAMES, type ServiceName } from '../services.js';
-import { startServices, type RunningServices } from '../start-services.js';
+import { EMBEDDED_RETENTION_NOTE, startServices, type RunningServices } from '../start-services.js';
 
 export function parseServiceNames(list: string | undefined): ServiceName[] {
   if (!list) return [...SERVICE_NAMES];
@@ -38,4 +38,33 @@ export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv =
   process.once('SIGINT', () => void shutdown(0));
   const { runtime } = await starting;
   logger.info({ url: runtime.url, schemaRegistryUrl: runtime.schemaRegistryUrl, kafkaBrokers: runtime.kafkaBrokers, services: names }, 'driftloop up');
+  // For the person at a terminal (the JSON log on stdout is for machines): where to connect, and a first event to send.
+  if (process.stderr.isTTY) process.stderr.write(upBanner({ url: runtime.url, kafkaBrokers: runtime.kafkaBrokers, embedded: config.kafkaBrokers.length === 0, schemaRegistryUrl: runtime.schemaRegistryUrl, topicPrefix: config.topicPrefix, services: names }));
+}
+
+export interface UpBannerFacts {
+  url: string;
+  kafkaBrokers: readonly string[];
+  embedded: boolean;
+  schemaRegistryUrl: string;
+  topicPrefix: string;
+  services: readonly string[];
+}
+
+/** The plain-text lines `driftloop up` prints once everything has started. */
+export function upBanner(f: UpBannerFacts): string {
+  const broker = f.kafkaBrokers.join(',');
+  // Plain JSON, stamped now by the shell: the features topic accepts it as it does Confluent Avro.
+  const event = `'{"event_id":"e1","model":"my-model","ts":"'$(date -u +%FT%TZ)'","numeric":{"x":1.5}}'`;
+  return [
+    '',
+    `driftloop is up: ${f.services.join(', ')} on ${f.url}`,
+    `  Kafka            ${broker}${f.embedded ? ` (embedded: ${EMBEDDED_RETENTION_NOTE})` : ''}`,
+    `  Schema Registry  ${f.schemaRegistryUrl}`,
+    `  Topics           ${f.topicPrefix}features, ${f.topicPrefix}predictions, ${f.topicPrefix}labels`,
+    `  Send one event   echo ${event} | kcat -P -b ${broker} -t ${f.topicPrefix}features -k e1`,
+    `  See the loop     driftloop status --url ${f.url}`,
+    '',
+    '',
+  ].join('\n');
 }
