@@ -60,9 +60,8 @@ export async function loadProfile(ch: ClickHouse, model: string, profileId: stri
 
 async function loadProfiles(ch: ClickHouse, where: string, params: Record<string, unknown>): Promise<ReferenceProfile[]> {
   const rows = await ch.query<ProfileRow>(
-    `SELECT * FROM {db:Identifier}.drift_profiles FINAL WHERE ${where} ORDER BY model, kind, feature`,
+    `SELECT * FROM {db:Identifier}.drift_profiles FINAL WHERE ${where} ORDER BY model, kind, feature SETTINGS output_format_json_quote_denormals = 1`,
     params,
-    { output_format_json_quote_denormals: 1 },
   );
   const byModel = new Map<string, ProfileRow[]>();
   for (const r of rows) byModel.set(r.model, [...(byModel.get(r.model) ?? []), r]);

@@ -105,11 +105,10 @@ export async function exportSnapshot(clickhouse: ClickHouse, spec: SnapshotSpec,
   for (const s of SPLITS) {
     // CSV without names: the header is written here, with the feature names (column aliases cannot carry them).
     const body = await clickhouse.queryText(
-      `SELECT ${columns.join(', ')} FROM (${labeled}) WHERE split = {split:String} ORDER BY event_id`,
+      // Missing numbers as empty fields; strings are quoted (RFC 4180), numbers are not.
+      `SELECT ${columns.join(', ')} FROM (${labeled}) WHERE split = {split:String} ORDER BY event_id SETTINGS format_csv_null_representation = ''`,
       'CSVWithNames',
       { ...params, ...names, split: s },
-      // Missing numbers as empty fields; strings are quoted (RFC 4180), numbers are not.
-      { format_csv_null_representation: '' },
     );
     const rowsText = body.slice(body.indexOf('\n') + 1);
     const content = `${header}\n${rowsText}`;

@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../logger.js';
 import type * as ChdbConnectionModule from 'chdb/connection';
 import { assertColumnType, assertIdentifier } from './identifiers.js';
@@ -34,10 +34,12 @@ export interface InsertOptions {
 export interface ClickHouse {
   readonly backend: 'chdb' | 'server';
   readonly database: string;
-  query<T = Record<string, unknown>>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]>;
+  // No per-call settings: on chDB they would stay set for the whole session (a readonly = 1 once made every later
+  // insert fail). A statement that needs one says so in its own SETTINGS clause, which applies to it alone.
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** The result as text in `format` (e.g. `CSVWithNames`): exports without a JavaScript object per row. */
-  queryText(sql: string, format: 'CSVWithNames' | 'TabSeparatedWithNames' | 'JSONEachRow', params?: QueryParams, settings?: ClickHouseSettings): Promise<string>;
-  command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void>;
+  queryText(sql: string, format: 'CSVWithNames' | 'TabSeparatedWithNames' | 'JSONEachRow', params?: QueryParams): Promise<string>;
+  command(sql: string, params?: QueryParams): Promise<void>;
   /** Small inserts of plain objects (control events, registry rows) as JSONEachRow. */
   insertObjects(table: string, rows: readonly object[]): Promise<void>;
   /** Bulk insert of rows already encoded as RowBinary, in `columns` order. */
@@ -91,20 +93,20 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   const ch: ClickHouse = {
     backend: isChdb ? 'chdb' : 'server',
     database,
-    async query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings) {
+    async query<T>(sql: string, params?: QueryParams) {
       return call(async () => {
-        const rs = await client.query({ query: sql, query_params: withDb(params), format: 'JSONEachRow', clickhouse_settings: settings });
+        const rs = await client.query({ query: sql, query_params: withDb(params), format: 'JSONEachRow' });
         return (await rs.json()) as T[];
       });
     },
-    async queryText(sql, format, params, settings) {
+    async queryText(sql, format, params) {
       return call(async () => {
-        const rs = await client.query({ query: sql, query_params: withDb(params), format, clickhouse_settings: settings });
+        const rs = await client.query({ query: sql, query_params: withDb(params), format });
         return rs.text();
       });
     },
-    async command(sql, params, settings) {
-      await call(() => client.command({ query: sql, query_params: withDb(params), clickhouse_settings: settings }));
+    async command(sql, params) {
+      await call(() => client.command({ query: sql, query_params: withDb(params) }));
     },
     async insertObjects(table, rows) {
       if (rows.length === 0) return;

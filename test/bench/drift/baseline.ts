@@ -34,9 +34,9 @@ export async function pullWindow(clickhouse: ClickHouse, profile: ReferenceProfi
   });
   const rows = await clickhouse.query<Record<string, number | string | null>>(
     `SELECT ${columns.join(', ')} FROM {db:Identifier}.features
-     WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')`,
+     WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')
+     SETTINGS output_format_json_quote_denormals = 1`,
     params,
-    { output_format_json_quote_denormals: 1 },
   );
   const numeric = new Map<string, Float64Array>();
   profile.numeric.forEach((f, i) => {

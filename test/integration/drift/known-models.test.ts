@@ -21,7 +21,7 @@ describe('the models the drift monitor can act for', () => {
   it('knows a model once its feature events are stored, remembering "unknown" only for a while', async () => {
     let now = 1_000_000;
     const queries: string[] = [];
-    const counting: ClickHouse = { ...ch, query: (sql, params, settings) => (queries.push(sql), ch.query(sql, params, settings)) };
+    const counting: ClickHouse = { ...ch, query: <T>(sql: string, params?: Record<string, unknown>) => (queries.push(sql), ch.query<T>(sql, params)) };
     const known = createKnownModels({ clickhouse: counting, clock: { now: () => now }, inMemory: (m) => m === 'held', unknownTtlMs: 10_000 });
     expect(await known.knows('held')).toBe(true);
     expect(queries).toHaveLength(0);
@@ -44,7 +44,7 @@ describe('the models the drift monitor can act for', () => {
   it('forgets the oldest names beyond its capacity', async () => {
     const now = 0;
     const queries: string[] = [];
-    const counting: ClickHouse = { ...ch, query: (sql, params, settings) => (queries.push(sql), ch.query(sql, params, settings)) };
+    const counting: ClickHouse = { ...ch, query: <T>(sql: string, params?: Record<string, unknown>) => (queries.push(sql), ch.query<T>(sql, params)) };
     const known = createKnownModels({ clickhouse: counting, clock: { now: () => now }, inMemory: () => false, capacity: 2 });
     for (const m of ['a', 'b', 'c']) await known.knows(m);
     const asked = queries.length;

@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avroSchema, topicName } from '../../../schemas/index.js';
-import { RowBinaryWriter, confluentFrame, createEventBus, silentLogger, type OutgoingMessage } from '../../../services/common/index.js';
+import { RowBinaryWriter, confluentFrame, createEventBus, silentLogger, type ClickHouse, type ClickHouseError, type OutgoingMessage } from '../../../services/common/index.js';
 import { startEmbeddedKafka } from '../../../services/common/bus/embedded-kafka.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import { createRowDecoder, tableSpec } from '../../../services/ingest/index.js';
@@ -128,6 +128,43 @@ describe('ingest service on the embedded engines', { timeout: 180_000 }, () => {
     await waitFor(() => !ingest.stats().paused, { message: 'consumption to resume' });
     expect(() => ingest.checkReady()).not.toThrow();
     await ingest.stop();
+  });
+
+  it('pauses while ClickHouse refuses writes as read-only, and stores everything exactly once when it accepts them again', async () => {
+    const prefix = `${uniqueName('readonly')}.`;
+    const model = uniqueName('readonly');
+    // The server's own refusal: each insert first runs a statement with readonly = 1, which ClickHouse answers with
+    // code 164 (READONLY), as a read-only replica or a server set read-only (a full disk is refused the same way, 243).
+    let readOnly = true;
+    const refusals: number[] = [];
+    const clickhouse: ClickHouse = {
+      ...runtime.clickhouse,
+      async insertRowBinary(table, columns, payload, options) {
+        if (readOnly) {
+          await runtime.clickhouse.command('INSERT INTO {db:Identifier}.features (model) SETTINGS readonly = 1 SELECT {m:String} WHERE 0', { m: model }).catch((err: unknown) => {
+            refusals.push((err as ClickHouseError).context.clickhouseCode ?? -1);
+            throw err;
+          });
+        }
+        return runtime.clickhouse.insertRowBinary(table, columns, payload, options);
+      },
+    };
+    const ingest = await startTestIngest({ ...runtime, clickhouse }, { topicPrefix: prefix, batchMaxRows: 500 });
+    try {
+      await produce(runtime, 'features', await avroFeatureMessages(runtime, model, 0, 3000), prefix);
+      await waitFor(() => ingest.stats().paused, { message: 'consumption to pause', ...FIRST_DATA });
+      expect(new Set(refusals)).toEqual(new Set([164]));
+      expect(() => ingest.checkReady()).toThrow(/inserts are failing/);
+      expect((await countRows(runtime, 'features', model)).rows).toBe(0);
+      readOnly = false;
+      await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 3000, { message: '3000 rows once writable', timeoutMs: 60_000, onTimeout: () => JSON.stringify(ingest.stats()) + ' refusals ' + refusals.length });
+      expect(await countRows(runtime, 'features', model)).toEqual({ rows: 3000, unique: 3000 });
+      await waitFor(() => !ingest.stats().paused, { message: 'consumption to resume' });
+      expect(ingest.stats().deadLettered).toBe(0);
+    } finally {
+      readOnly = false;
+      await ingest.stop();
+    }
   });
 
   it('skips offsets a crashed predecessor stored but never committed', async () => {
