@@ -60,6 +60,7 @@ const ingest: ServiceDefinition<IngestService> = {
         shutdownTimeoutMs: c.ingestShutdownTimeoutMs,
         sessionTimeoutMs: c.ingestSessionTimeoutMs,
         deadLetterMaxBytes: c.ingestDeadLetterMaxBytes,
+        stallTimeoutMs: c.ingestStallTimeoutMs,
         retentionDays: { features: c.retentionDaysFeatures, predictions: c.retentionDaysPredictions, labels: c.retentionDaysLabels },
       },
     });

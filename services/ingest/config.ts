@@ -67,6 +67,12 @@ export const ingestOptions = {
   retentionDaysFeatures: retentionOption('features'),
   retentionDaysPredictions: retentionOption('predictions'),
   retentionDaysLabels: retentionOption('labels'),
+  ingestStallTimeoutMs: opt.int({
+    env: 'INGEST_STALL_TIMEOUT_MS',
+    doc: 'A partition whose position has not moved for this long while messages wait in it (and consumption is not paused) counts as stalled: driftloop_consumer_stalled and /readyz say so.',
+    default: 120_000,
+    min: 1000,
+  }),
   ingestShutdownTimeoutMs: opt.int({
     env: 'INGEST_SHUTDOWN_TIMEOUT_MS',
     doc: 'How long SIGTERM waits for the last batch to be stored and committed.',
@@ -88,6 +94,8 @@ export interface IngestSettings {
   sessionTimeoutMs?: number;
   /** Most bytes of the original a dead letter keeps. @default 262_144 */
   deadLetterMaxBytes?: number;
+  /** No progress for this long with messages waiting counts as stalled. @default 120_000 */
+  stallTimeoutMs?: number;
   /** Days each table keeps rows (0: forever), applied at start. Omitted: the tables' TTLs are left as they are. */
   retentionDays?: RetentionDays;
 }

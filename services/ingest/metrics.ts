@@ -14,6 +14,7 @@ export function createIngestMetrics(registry: Registry) {
     insertRetries: counter(registry, 'driftloop_ingest_insert_retries_total', 'Failed attempts to store a batch (ClickHouse or Kafka unavailable).'),
     lag: gauge(registry, 'driftloop_ingest_lag_messages', 'Messages behind the end of each partition.', ['topic', 'partition']),
     paused: gauge(registry, 'driftloop_ingest_paused', '1 while consumption is paused (backpressure or an outage).'),
+    stalled: gauge(registry, 'driftloop_consumer_stalled', '1 for each partition the consumer has not moved on for INGEST_STALL_TIMEOUT_MS although messages wait in it.', ['service', 'topic', 'partition']),
     available: gauge(registry, 'driftloop_ingest_clickhouse_available', '0 while storing, the offset check or a schema lookup is failing and being retried.'),
   };
 }

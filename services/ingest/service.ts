@@ -2,6 +2,7 @@ import {
   DecodeError,
   DriftloopError,
   ShutdownError,
+  createStallWatch,
   errorMessage,
   readRowBinaryString,
   retry,
@@ -17,6 +18,7 @@ import {
   type Registry,
   type RetryOptions,
   type SchemaCache,
+  type StalledPartition,
   type TopicPartition,
 } from '../common/index.js';
 import { topicName } from '../../schemas/index.js';
@@ -262,6 +264,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
     if (current.rows >= settings.batchMaxRows || current.bytes >= settings.batchMaxBytes || current.deadLetters.length >= settings.batchMaxRows) cut();
   };
 
+  // Processing time: it watches this process's progress, not the events.
+  const stallWatch = createStallWatch(settings.stallTimeoutMs ?? 120_000);
+  let stalled: StalledPartition[] = [];
+
   const onTick = (): void => {
     if (!current.isEmpty && clock.now() - current.firstAt >= settings.batchMaxWaitMs) cut();
     const now = clock.now();
@@ -269,7 +275,13 @@ export function createIngestService(deps: IngestDeps): IngestService {
     while (throughput.length > 2 && now - throughput[0]!.at > 10_000) throughput.shift();
     const first = throughput[0]!;
     if (now > first.at) metrics.rowsPerSecond.set(((totals.stored - first.rows) * 1000) / (now - first.at));
-    for (const l of consumer?.lag() ?? []) metrics.lag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+    const lags = consumer?.lag() ?? [];
+    for (const l of lags) metrics.lag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+    const nowStalled = stallWatch.observe(lags, pauseReasons.size > 0, now);
+    for (const s of stalled) if (!nowStalled.some((n) => n.topic === s.topic && n.partition === s.partition)) metrics.stalled.set({ service: 'ingest', topic: s.topic, partition: String(s.partition) }, 0);
+    for (const s of nowStalled) metrics.stalled.set({ service: 'ingest', topic: s.topic, partition: String(s.partition) }, 1);
+    if (nowStalled.length > 0 && stalled.length === 0) log.error({ stalled: nowStalled }, 'consumer stalled: no progress although messages wait');
+    stalled = nowStalled;
   };
 
   return {
@@ -316,6 +328,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
     checkReady() {
       if (!consumer) throw new Error('not consuming');
       if (failing.size > 0) throw new Error(`inserts are failing; retrying (${[...failing].join(', ')})`);
+      const first = stalled[0];
+      if (first) {
+        throw new Error(`consumer stalled: ${first.topic}[${first.partition}] has not moved from offset ${first.position} for ${Math.round(first.stalledMs / 1000)} s with ${first.lag} messages waiting${stalled.length > 1 ? ` (and ${stalled.length - 1} more partitions)` : ''}`);
+      }
     },
   };
 }

@@ -20,3 +20,5 @@ export type { EventConsumerOptions } from './event-consumer.js';
 export { createKafkaAdmin } from './kafka-admin.js';
 export type { KafkaAdmin, GroupDescription, PartitionOffset } from './kafka-admin.js';
 export { checkHeaderValues } from './header-values.js';
+export { createStallWatch } from './stall-watch.js';
+export type { StallWatch, StalledPartition } from './stall-watch.js';

@@ -167,6 +167,44 @@ describe('ingest service on the embedded engines', { timeout: 180_000 }, () => {
     }
   });
 
+  it('reports a consumer that makes no progress while messages wait, on /readyz and driftloop_consumer_stalled, until it moves again', async () => {
+    const prefix = `${uniqueName('stall')}.`;
+    const model = uniqueName('stall');
+    // The offset check's ClickHouse read hangs (as a call with no timeout to an engine that never answers would).
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    let hanging = true;
+    const clickhouse: ClickHouse = {
+      ...runtime.clickhouse,
+      async query<T>(sql: string, params?: Record<string, unknown>) {
+        if (hanging && sql.includes('_offset')) await hung;
+        return runtime.clickhouse.query<T>(sql, params);
+      },
+    };
+    // One key, so one partition, holding more than one delivery (10,000 messages): messages wait behind the hung one.
+    await produce(runtime, 'features', (await avroFeatureMessages(runtime, model, 0, 12_000)).map((m) => ({ ...m, key: 'one' })), prefix);
+    const ingest = await startTestIngest({ ...runtime, clickhouse }, { topicPrefix: prefix, stallTimeoutMs: 1500 });
+    try {
+      await waitFor(() => {
+        try {
+          ingest.checkReady();
+          return false;
+        } catch (err) {
+          return /consumer stalled: .*features\[\d\] has not moved from offset \d+ for \d+ s with \d+ messages waiting/.test((err as Error).message);
+        }
+      }, { message: 'the stall on /readyz', ...FIRST_DATA });
+      expect(await (await fetch(`${runtime.url}/metrics`)).text()).toMatch(new RegExp(`driftloop_consumer_stalled\\{service="ingest",topic="${prefix.replace(/\./g, '\\.')}features",partition="\\d"\\} 1`));
+      hanging = false;
+      release();
+      await waitFor(async () => (await countRows(runtime, 'features', model)).rows >= 12_000, { message: 'everything stored once it moves', timeoutMs: 60_000 });
+      expect(() => ingest.checkReady()).not.toThrow();
+      expect(await (await fetch(`${runtime.url}/metrics`)).text()).toMatch(new RegExp(`driftloop_consumer_stalled\\{service="ingest",topic="${prefix.replace(/\./g, '\\.')}features",partition="\\d"\\} 0`));
+    } finally {
+      release();
+      await ingest.stop();
+    }
+  });
+
   it('skips offsets a crashed predecessor stored but never committed', async () => {
     const prefix = `${uniqueName('fence')}.`;
     const model = uniqueName('fence');
