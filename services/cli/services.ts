@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, systemClock, type ClickHouse, type Logger, type Registry } from '../common/index.js';
 import { createIngestService, ingestOptions, registerIngestRoutes, type IngestService } from '../ingest/index.js';
-import { createAlertSender, createDriftMonitor, defaultPolicyFromConfig, driftOptions, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
+import { createAlertSender, createClickHouseAlertOutbox, createDriftMonitor, defaultPolicyFromConfig, driftOptions, parsePolicies, registerDriftRoutes, type DriftMonitor } from '../drift/index.js';
 import { createTrainerService, DEFAULT_SPEC, findTorchPython, parseTrainerCommands, registerTrainerRoutes, resolveSpec, trainerOptions, type TrainerService, type TrainingSpec } from '../trainer/index.js';
 import { createEvaluatorService, evaluatorOptions, registerEvaluatorRoutes, type EvaluatorService } from '../evaluator/index.js';
 import { createRegistry, createRegistryService, registerRegistryRoutes, registryOptions, type RegistryService } from '../registry/index.js';
@@ -77,6 +77,7 @@ const drift: ServiceDefinition<DriftMonitor> = {
           webhooks: c.driftAlertWebhooks.map((url) => ({ url, hmacSecret: c.driftAlertHmacSecret || undefined, bearerToken: c.driftAlertBearerToken || undefined })),
           logger: runtime.logger,
           registry: runtime.metrics,
+          outbox: createClickHouseAlertOutbox(runtime.clickhouse),
         })
       : undefined;
     return createDriftMonitor({

@@ -19,7 +19,7 @@ export type { ClosedWindow } from './windows.js';
 export { createServedReferences } from './served-reference.js';
 export { DEFAULT_SERVED_MS } from './promotion-reference.js';
 export type { RetrainCause, RetrainRequester, RetrainOutcome } from './types.js';
-export { createAlertSender, verifyDriftloopSignature } from './alerts/index.js';
+export { createAlertSender, createClickHouseAlertOutbox, verifyDriftloopSignature } from './alerts/index.js';
 export type { DriftReport } from './store.js';
 export { createDetector, DETECTOR_NAMES } from './detectors/index.js';
 export type { ChangeDetector, DetectorName } from './detectors/index.js';

@@ -16,6 +16,7 @@ import {
   type Registry,
 } from '../../common/index.js';
 import { labelsFingerprint, labelsGroupKey } from './fingerprint.js';
+import { outboxTarget, type AlertOutbox, type SettledOutcome } from './outbox.js';
 
 /** One alert driftloop raises, e.g. "model churn drifted" or "canary rolled back". */
 export interface OutboundAlert {
@@ -63,6 +64,13 @@ export interface AlertSenderOptions {
   closeTimeoutMs?: number;
   /** Sent as the payload's `externalURL`. @default '' */
   externalUrl?: string;
+  /**
+   * Where each delivery is recorded before its first attempt and settled
+   * after it ends. Given one, the sender starts by sending again what an
+   * earlier process left unsettled (a crash, a close, a receiver that stayed
+   * down past the retries), so no alert is lost. Omitted: queues live in memory only.
+   */
+  outbox?: AlertOutbox;
 }
 
 export interface AlertSender {
@@ -100,10 +108,14 @@ interface Delivery {
   idempotencyKey: string;
   body: string;
   model: string;
+  /** Settles once the outbox holds it; the first attempt waits for that. */
+  recorded?: Promise<void>;
 }
 
 interface Target {
   readonly webhook: AlertWebhook;
+  /** Its identity in the outbox. */
+  readonly id: string;
   /** What logs may show: host only, never path, query or credentials. */
   readonly host: string;
   readonly queue: Delivery[];
@@ -196,7 +208,7 @@ function resolveOptions(options: AlertSenderOptions) {
       throw new ConfigError(`alerts.webhooks[${i}].url`, 'is not a URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`alerts.webhooks[${i}].url`, `must be http or https, got ${url.protocol}`);
-    return { webhook: Object.freeze({ ...webhook }), host: url.host, queue: [], working: false };
+    return { webhook: Object.freeze({ ...webhook }), id: outboxTarget(webhook.url), host: url.host, queue: [], working: false };
   });
   return { queueLimit, timeoutMs, closeTimeoutMs, externalUrl, clock, retryOptions: Object.freeze(retryOptions), targets };
 }
@@ -209,6 +221,7 @@ function resolveOptions(options: AlertSenderOptions) {
 export function createAlertSender(options: AlertSenderOptions): AlertSender {
   const settings = resolveOptions(options);
   const { targets, queueLimit, timeoutMs, externalUrl, clock, retryOptions } = settings;
+  const { outbox } = options;
   const logger = options.logger.child({ component: 'drift-alerts' });
   const sent = counter(options.registry, 'driftloop_drift_alerts_sent_total', 'Outbound alert deliveries by outcome (one per alert and webhook)', ['outcome']);
   const retries = counter(options.registry, 'driftloop_drift_alert_retries_total', 'Outbound alert delivery attempts that were retried');
@@ -260,8 +273,19 @@ export function createAlertSender(options: AlertSenderOptions): AlertSender {
     throw new DeliveryError(`${target.host} answered ${response.status}`, { host: target.host, status: response.status }, retriable);
   };
 
+  /** Ends a delivery in the outbox, so no later start sends it again; a delivery not settled is (receivers dedupe on the key). */
+  const settle = async (target: Target, delivery: Delivery, outcome: SettledOutcome): Promise<void> => {
+    if (!outbox) return;
+    try {
+      await outbox.settle(target.id, delivery.idempotencyKey, outcome, clock.now());
+    } catch (err) {
+      logger.warn({ err, host: target.host, idempotency_key: delivery.idempotencyKey }, 'could not settle the alert in the outbox; a restart may send it again');
+    }
+  };
+
   const deliver = async (target: Target, delivery: Delivery): Promise<void> => {
     const log = logger.child({ host: target.host, model: delivery.model, idempotency_key: delivery.idempotencyKey });
+    await delivery.recorded;
     try {
       await retry(() => attempt(target, delivery), {
         ...retryOptions,
@@ -272,9 +296,12 @@ export function createAlertSender(options: AlertSenderOptions): AlertSender {
         },
       });
       sent.inc({ outcome: 'delivered' });
+      await settle(target, delivery, 'delivered');
     } catch (err) {
       sent.inc({ outcome: stopping.signal.aborted ? 'dropped' : 'failed' });
       log.error({ reason: errorMessage(err) }, stopping.signal.aborted ? 'alert delivery abandoned at close' : 'alert delivery failed');
+      // A refusal (4xx) is final; an outage outlasting the retries, or a close, leaves it for the next start.
+      if (!stopping.signal.aborted && err instanceof DeliveryError && !err.retriable) await settle(target, delivery, 'failed');
     }
   };
 
@@ -291,7 +318,41 @@ export function createAlertSender(options: AlertSenderOptions): AlertSender {
     notifyIfIdle();
   };
 
-  const flush = (): Promise<void> => (idle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
+  const enqueue = (target: Target, delivery: Delivery): void => {
+    target.queue.push(delivery);
+    queued.inc();
+    if (target.queue.length > queueLimit) {
+      const dropped = target.queue.shift() as Delivery;
+      queued.dec();
+      sent.inc({ outcome: 'dropped' });
+      logger.warn({ host: target.host, model: dropped.model, idempotency_key: dropped.idempotencyKey, queue_limit: queueLimit }, 'alert queue full; oldest alert dropped');
+      void dropped.recorded?.then(() => settle(target, dropped, 'dropped'));
+    }
+    if (!target.working) {
+      target.working = true;
+      void work(target);
+    }
+  };
+
+  /** What earlier processes left unsettled goes out first, with its original key and body. */
+  const resumed: Promise<void> = (async () => {
+    if (!outbox) return;
+    try {
+      const left = await outbox.unsettled(targets.map((t) => t.id), queueLimit * targets.length);
+      for (const entry of left) {
+        const target = targets.find((t) => t.id === entry.target);
+        if (target && !closed) enqueue(target, { idempotencyKey: entry.idempotencyKey, body: entry.body, model: entry.model });
+      }
+      if (left.length > 0) logger.info({ alerts: left.length }, 'sending again the alerts an earlier process left unsettled');
+    } catch (err) {
+      logger.error({ err }, 'could not read the alert outbox; alerts left by an earlier process wait for the next start');
+    }
+  })();
+
+  const flush = async (): Promise<void> => {
+    await resumed;
+    if (!idle()) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+  };
 
   return {
     send(alert) {
@@ -302,20 +363,12 @@ export function createAlertSender(options: AlertSenderOptions): AlertSender {
         return;
       }
       const body = JSON.stringify(toAlertmanagerPayload(alert, externalUrl));
-      for (const target of targets) {
-        target.queue.push({ idempotencyKey: alert.idempotencyKey, body, model: alert.labels.model as string });
-        queued.inc();
-        if (target.queue.length > queueLimit) {
-          const dropped = target.queue.shift() as Delivery;
-          queued.dec();
-          sent.inc({ outcome: 'dropped' });
-          logger.warn({ host: target.host, model: dropped.model, idempotency_key: dropped.idempotencyKey, queue_limit: queueLimit }, 'alert queue full; oldest alert dropped');
-        }
-        if (!target.working) {
-          target.working = true;
-          void work(target);
-        }
-      }
+      const model = alert.labels.model as string;
+      const at = clock.now();
+      const recorded = outbox
+        ?.record(targets.map((t) => ({ target: t.id, idempotencyKey: alert.idempotencyKey, model, body, queuedAt: at })))
+        .catch((err: unknown) => logger.error({ err, model, idempotency_key: alert.idempotencyKey }, 'could not record the alert in the outbox; sending it anyway, but a crash now would lose it'));
+      for (const target of targets) enqueue(target, { idempotencyKey: alert.idempotencyKey, body, model, recorded });
     },
     flush,
     async close() {
