@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { TOPICS } from '../../schemas/index.js';
 import {
   createClickHouse,
@@ -106,11 +107,17 @@ export async function startRuntime(config: CommonConfig, logger: Logger, options
     if (options.startup) http.addReadinessCheck('startup', options.startup);
 
     let embeddedRegistry: SchemaRegistryService | undefined;
+    const configuredCredentials = { user: config.schemaRegistryUser, password: config.schemaRegistryPassword };
+    // Without Basic credentials the embedded registry guards only writes; this process registers its schemas with a
+    // random credential of its own, which is neither configured nor logged and dies with the process.
+    const ownCredential =
+      !config.schemaRegistryUrl && configuredCredentials.user === '' && configuredCredentials.password === '' ? randomBytes(32).toString('base64url') : undefined;
     if (!config.schemaRegistryUrl) {
       embeddedRegistry = await createSchemaRegistryService({
         clickhouse,
         logger,
-        auth: { user: config.schemaRegistryUser, password: config.schemaRegistryPassword },
+        auth: configuredCredentials,
+        writeAuth: config.schemaRegistryOpenWrites ? 'open' : { tokens: [config.adminToken, ...(ownCredential ? [ownCredential] : [])] },
       });
       await embeddedRegistry.registerRoutes(http.app, { prefix: SCHEMA_REGISTRY_PATH });
       closers.push(() => embeddedRegistry!.close());
@@ -121,8 +128,7 @@ export async function startRuntime(config: CommonConfig, logger: Logger, options
 
     const registryClient = createRegistryClient({
       url: schemaRegistryUrl,
-      user: config.schemaRegistryUser,
-      password: config.schemaRegistryPassword,
+      ...(ownCredential ? { user: 'driftloop', password: ownCredential } : configuredCredentials),
     });
     const codec = createEventCodec({ client: registryClient, topicPrefix: config.topicPrefix });
     await codec.register(TOPICS);

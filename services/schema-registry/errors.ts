@@ -7,6 +7,13 @@ import { SchemaRegistryError } from '../common/errors.js';
  */
 export const registryErrors = {
   unauthorized: () => new SchemaRegistryError('Unauthorized', 401, 401),
+  writeUnauthorized: () =>
+    new SchemaRegistryError(
+      'Writes to the schema registry (register, delete, config) need credentials: Authorization: Bearer <DRIFTLOOP_ADMIN_TOKEN>, or HTTP Basic with DRIFTLOOP_ADMIN_TOKEN as the password (any user). ' +
+        'With no DRIFTLOOP_ADMIN_TOKEN set, writes are refused unless SCHEMA_REGISTRY_OPEN_WRITES=true.',
+      40101,
+      401,
+    ),
   subjectNotFound: (subject: string) => new SchemaRegistryError(`Subject '${subject}' not found.`, 40401, 404),
   versionNotFound: (version: number | string) => new SchemaRegistryError(`Version ${version} not found.`, 40402, 404),
   schemaNotFound: (what: number | string = '') =>

@@ -2,7 +2,7 @@
 export { createSchemaRegistryService } from './service.js';
 export type { SchemaRegistryService, SchemaRegistryServiceOptions, ListenOptions } from './service.js';
 export type { SchemaRegistry } from './registry.js';
-export type { BasicAuthCredentials } from './auth.js';
+export type { BasicAuthCredentials, RegistryWriteAuth } from './auth.js';
 export type { SchemaVersionView, SchemaView } from './views.js';
 export type { CompatibilityLevel, SchemaType, SchemaReference } from './types.js';
 export { COMPATIBILITY_LEVELS, DEFAULT_COMPATIBILITY, SCHEMA_TYPES } from './types.js';

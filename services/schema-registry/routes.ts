@@ -1,6 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { SchemaRegistryError } from '../common/errors.js';
-import { requireBasicAuth, type BasicAuthCredentials } from './auth.js';
+import { requireBasicAuth, requireWriteToken, type BasicAuthCredentials, type RegistryWriteAuth } from './auth.js';
 import { registryErrors } from './errors.js';
 import type { SchemaRegistry } from './registry.js';
 import { SCHEMA_TYPES } from './types.js';
@@ -9,11 +9,14 @@ import { parseVersionId } from './version-id.js';
 /** The media type Confluent's REST API speaks (and its clients send). */
 export const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 const BODY_TYPES = [REGISTRY_CONTENT_TYPE, 'application/vnd.schemaregistry+json', 'application/octet-stream'];
+const BASIC_CHALLENGE = 'Basic realm="SchemaRegistry"';
 
 export interface RegistryRoutesOptions {
   registry: SchemaRegistry;
-  /** Basic auth on every route when given. */
+  /** Basic auth on every route when given; `writeAuth` is then not consulted. */
   auth?: BasicAuthCredentials;
+  /** Who may call the write routes when `auth` is not given (reads stay open). */
+  writeAuth: RegistryWriteAuth;
   /** Larger request bodies get 413. */
   bodyLimitBytes: number;
 }
@@ -32,6 +35,9 @@ const flag = (q: Query, name: string): boolean => q[name] === 'true';
 export function registryRoutes(options: RegistryRoutesOptions) {
   const { registry, bodyLimitBytes } = options;
   const withBody = { bodyLimit: bodyLimitBytes };
+  // Route-level onRequest: refused before the body is read. Basic auth, when set, already guards every route.
+  const write: RouteShorthandOptions = options.auth || options.writeAuth === 'open' ? {} : { onRequest: requireWriteToken(options.writeAuth.tokens) };
+  const writeWithBody: RouteShorthandOptions = { ...withBody, ...write };
 
   return async function schemaRegistryRoutes(app: FastifyInstance): Promise<void> {
     for (const type of BODY_TYPES) {
@@ -43,7 +49,7 @@ export function registryRoutes(options: RegistryRoutesOptions) {
       void reply.type(REGISTRY_CONTENT_TYPE);
       if (err instanceof SchemaRegistryError) {
         if (err.statusCode >= 500) req.log.error({ err }, 'schema registry request failed');
-        if (err.registryCode === 401) void reply.header('www-authenticate', 'Basic realm="SchemaRegistry"');
+        if (err.statusCode === 401) void reply.header('www-authenticate', err.registryCode === 401 ? BASIC_CHALLENGE : `${BASIC_CHALLENGE}, Bearer realm="SchemaRegistry"`);
         return reply.status(err.statusCode).send({ error_code: err.registryCode, message: err.message });
       }
       const status = (err as FastifyError).statusCode ?? 500;
@@ -60,11 +66,11 @@ export function registryRoutes(options: RegistryRoutesOptions) {
     app.post('/subjects/:subject', withBody, async (req: Req) =>
       registry.lookup(req.params.subject!, req.body, { normalize: flag(req.query, 'normalize'), deleted: flag(req.query, 'deleted') }),
     );
-    app.delete('/subjects/:subject', async (req: Req) => registry.deleteSubject(req.params.subject!, flag(req.query, 'permanent')));
+    app.delete('/subjects/:subject', write, async (req: Req) => registry.deleteSubject(req.params.subject!, flag(req.query, 'permanent')));
     app.get('/subjects/:subject/versions', async (req: Req) =>
       registry.versions(req.params.subject!, { deleted: flag(req.query, 'deleted'), deletedOnly: flag(req.query, 'deletedOnly') }),
     );
-    app.post('/subjects/:subject/versions', withBody, async (req: Req) =>
+    app.post('/subjects/:subject/versions', writeWithBody, async (req: Req) =>
       registry.register(req.params.subject!, req.body, { normalize: flag(req.query, 'normalize') }),
     );
     app.get('/subjects/:subject/versions/:version', async (req: Req) =>
@@ -79,7 +85,7 @@ export function registryRoutes(options: RegistryRoutesOptions) {
     app.get('/subjects/:subject/metadata', async (req: Req) =>
       registry.latestWithMetadata(req.params.subject!, metadataQuery(req.query), { deleted: flag(req.query, 'deleted') }),
     );
-    app.delete('/subjects/:subject/versions/:version', async (req: Req) =>
+    app.delete('/subjects/:subject/versions/:version', write, async (req: Req) =>
       registry.deleteVersion(req.params.subject!, parseVersionId(req.params.version!), flag(req.query, 'permanent')),
     );
 
@@ -103,13 +109,13 @@ export function registryRoutes(options: RegistryRoutesOptions) {
 
     // Compatibility levels.
     app.get('/config', async () => ({ compatibilityLevel: registry.getCompatibility() }));
-    app.put('/config', withBody, async (req: Req) => ({ compatibility: await registry.setCompatibility(undefined, levelFrom(req.body)) }));
-    app.delete('/config', async () => ({ compatibilityLevel: await registry.deleteCompatibility() }));
+    app.put('/config', writeWithBody, async (req: Req) => ({ compatibility: await registry.setCompatibility(undefined, levelFrom(req.body)) }));
+    app.delete('/config', write, async () => ({ compatibilityLevel: await registry.deleteCompatibility() }));
     app.get('/config/:subject', async (req: Req) => ({
       compatibilityLevel: registry.getCompatibility(req.params.subject!, { defaultToGlobal: flag(req.query, 'defaultToGlobal') }),
     }));
-    app.put('/config/:subject', withBody, async (req: Req) => ({ compatibility: await registry.setCompatibility(req.params.subject!, levelFrom(req.body)) }));
-    app.delete('/config/:subject', async (req: Req) => ({ compatibilityLevel: await registry.deleteCompatibility(req.params.subject!) }));
+    app.put('/config/:subject', writeWithBody, async (req: Req) => ({ compatibility: await registry.setCompatibility(req.params.subject!, levelFrom(req.body)) }));
+    app.delete('/config/:subject', write, async (req: Req) => ({ compatibilityLevel: await registry.deleteCompatibility(req.params.subject!) }));
 
     // Read-only answers some tools and client versions ask for.
     app.get('/mode', async () => ({ mode: 'READWRITE' }));

@@ -4,7 +4,7 @@ import { ConfigError } from '../common/errors.js';
 import { createHttpServer, type HttpServer } from '../common/http/index.js';
 import type { Logger } from '../common/logger.js';
 import { createMetricsRegistry } from '../common/metrics.js';
-import type { BasicAuthCredentials } from './auth.js';
+import type { BasicAuthCredentials, RegistryWriteAuth } from './auth.js';
 import { createSchemaRegistry, type SchemaRegistry } from './registry.js';
 import { registryRoutes } from './routes.js';
 import { createClickHouseRegistryStore } from './store.js';
@@ -15,9 +15,19 @@ export interface SchemaRegistryServiceOptions {
   logger: Logger;
   /**
    * HTTP Basic credentials every request must present (SCHEMA_REGISTRY_USER /
-   * SCHEMA_REGISTRY_PASSWORD). Omitted, or both empty: no auth.
+   * SCHEMA_REGISTRY_PASSWORD). Omitted, or both empty: reads are open and
+   * writes are guarded by `writeAuth`.
    */
   auth?: BasicAuthCredentials;
+  /**
+   * Who may register, delete and change compatibility levels when `auth` is
+   * not in force: a request presenting one of `tokens` (Bearer, or Basic with
+   * the token as password; driftloop passes DRIFTLOOP_ADMIN_TOKEN and its own
+   * per-process credential), or anyone with `'open'`
+   * (SCHEMA_REGISTRY_OPEN_WRITES). Writes are never open by default.
+   * @default { tokens: [] } (every write refused)
+   */
+  writeAuth?: RegistryWriteAuth;
   /** Request bodies larger than this get 413. @default 1 MiB */
   bodyLimitBytes?: number;
 }
@@ -57,8 +67,9 @@ export async function createSchemaRegistryService(options: SchemaRegistryService
   const { clickhouse, logger, bodyLimitBytes = 1024 * 1024 } = options;
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) throw new ConfigError('bodyLimitBytes', `must be a positive integer, got ${bodyLimitBytes}`);
   const auth = options.auth && (options.auth.user !== '' || options.auth.password !== '') ? { ...options.auth } : undefined;
+  const writeAuth: RegistryWriteAuth = options.writeAuth === 'open' ? 'open' : Object.freeze({ tokens: Object.freeze([...(options.writeAuth?.tokens ?? [])]) });
   const registry = await createSchemaRegistry({ store: createClickHouseRegistryStore({ clickhouse }), logger });
-  const routes = registryRoutes({ registry, auth, bodyLimitBytes });
+  const routes = registryRoutes({ registry, auth, writeAuth, bodyLimitBytes });
   let server: HttpServer | undefined;
 
   return {

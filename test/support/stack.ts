@@ -89,7 +89,8 @@ export async function startStack(name: string, env: Record<string, string> = {})
   const start = async (): Promise<ChildProcess> => startDriftloop(setup, ['up'], children, { stdout: openSync(logPath, 'a'), timeoutMs: 120_000 });
   let child = await start();
 
-  const codec: EventCodec = createEventCodec({ client: createRegistryClient({ url: `${url}/schema-registry` }), topicPrefix: prefix });
+  // Encoding registers (idempotently): a write, so the admin token goes as the Basic password.
+  const codec: EventCodec = createEventCodec({ client: createRegistryClient({ url: `${url}/schema-registry`, user: 'e2e', password: ADMIN_TOKEN }), topicPrefix: prefix });
   const bus: EventBus = createEventBus({ client: 'kafkajs', brokers: kafkaBrokers(), logger: silentLogger() });
   const producer = await bus.producer();
   const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };

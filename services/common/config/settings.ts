@@ -79,12 +79,21 @@ export const schemaRegistryOptions = {
     pattern: /^(https?:\/\/\S+)?$/,
     allowedText: 'empty, http://… or https://…',
   }),
-  schemaRegistryUser: opt.string({ env: 'SCHEMA_REGISTRY_USER', doc: 'Basic-auth user for the registry.', default: '' }),
+  schemaRegistryUser: opt.string({
+    env: 'SCHEMA_REGISTRY_USER',
+    doc: 'Basic-auth user driftloop presents to the registry. With the embedded registry, when it or SCHEMA_REGISTRY_PASSWORD is set, every registry route (reads included) needs this user and password.',
+    default: '',
+  }),
   schemaRegistryPassword: opt.string({
     env: 'SCHEMA_REGISTRY_PASSWORD',
-    doc: 'Basic-auth password for the registry.',
+    doc: 'Basic-auth password driftloop presents to the registry (see SCHEMA_REGISTRY_USER).',
     default: '',
     secret: true,
+  }),
+  schemaRegistryOpenWrites: opt.bool({
+    env: 'SCHEMA_REGISTRY_OPEN_WRITES',
+    doc: 'Embedded registry without SCHEMA_REGISTRY_USER/PASSWORD: let anyone register, delete and change compatibility. false: writes need Bearer DRIFTLOOP_ADMIN_TOKEN (or Basic with that token as the password) and are refused when it is empty; reads stay open either way.',
+    default: false,
   }),
 };
 

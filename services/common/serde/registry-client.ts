@@ -13,7 +13,8 @@ export interface RegistryClientOptions {
 /** The Confluent client, pointed at a real registry or at driftloop's embedded one. */
 export function createRegistryClient(options: RegistryClientOptions): Client {
   const config: ClientConfig = { baseURLs: [options.url], cacheCapacity: 10_000, maxRetries: 2, retriesWaitMs: 200, retriesMaxWaitMs: 2000 };
-  if (options.user) {
+  // Either part set means Basic auth (the embedded registry requires it when either is configured).
+  if (options.user || options.password) {
     config.basicAuthCredentials = { credentialsSource: 'USER_INFO', userInfo: `${options.user}:${options.password ?? ''}` };
   }
   return new SchemaRegistryClient(config);

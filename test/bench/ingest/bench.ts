@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,8 @@ interface ChildMessage {
  */
 const MAX_AHEAD_PER_PARTITION = 10_000;
 const CHUNK = 10_000;
+/** The ingest process's admin token, per run: the bench registers its schema with it. */
+const BENCH_ADMIN_TOKEN = randomBytes(16).toString('hex');
 /** Events per backlog round in the drain phase: ~10k per partition, within what the broker keeps. */
 export const DRAIN_ROUND = 40_000;
 
@@ -97,6 +100,8 @@ export async function runIngestBench(options: {
       CLICKHOUSE_URL: `chdb:${dir}`,
       TOPIC_PREFIX: prefix,
       HTTP_PORT: '0',
+      // Registering the bench's schema is a write to the embedded registry: it needs the admin token.
+      DRIFTLOOP_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       INGEST_GROUP_ID: `bench-${client}`,
       INGEST_BATCH_MAX_ROWS: process.env.BENCH_BATCH_ROWS ?? String(DRAIN_ROUND),
@@ -122,7 +127,7 @@ export async function runIngestBench(options: {
   );
   try {
     const { schemaRegistryUrl } = await ready;
-    const codec = createEventCodec({ client: createRegistryClient({ url: schemaRegistryUrl! }), topicPrefix: prefix });
+    const codec = createEventCodec({ client: createRegistryClient({ url: schemaRegistryUrl!, user: 'bench', password: BENCH_ADMIN_TOKEN }), topicPrefix: prefix });
     const schemaId = (await codec.register(['features'])).get('features')!;
     log(`  ${client}: encoding ${events.toLocaleString()} events (not timed)`);
     const values = encodeBenchEvents(events).map((payload) => confluentFrame(schemaId, payload));

@@ -16,6 +16,8 @@ import { kafkaBrokers, uniqueName, waitFor } from '../../support/index.js';
 import { processSetup, startDriftloop } from '../../support/process.js';
 import { featureEvent } from '../../support/runtime.js';
 
+const ADMIN_TOKEN = 'crash-admin';
+
 describe('ingest process killed with SIGKILL mid-stream', () => {
   const children: ChildProcess[] = [];
   let bus: EventBus | undefined;
@@ -32,13 +34,15 @@ describe('ingest process killed with SIGKILL mid-stream', () => {
       INGEST_BATCH_MAX_WAIT_MS: '200',
       // The killed member's partitions move once its session expires.
       INGEST_SESSION_TIMEOUT_MS: '6000',
+      // Registering the test's schemas is a write to the embedded registry: it needs the admin token.
+      DRIFTLOOP_ADMIN_TOKEN: ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
     });
     const { topicPrefix: prefix } = setup;
     const startIngest = (): Promise<ChildProcess> => startDriftloop(setup, ['up', '--services', 'ingest'], children, { timeoutMs: 60_000 });
 
     let child = await startIngest();
-    const codec = createEventCodec({ client: createRegistryClient({ url: `${setup.url}/schema-registry` }), topicPrefix: prefix });
+    const codec = createEventCodec({ client: createRegistryClient({ url: `${setup.url}/schema-registry`, user: 'test', password: ADMIN_TOKEN }), topicPrefix: prefix });
     const schemaId = (await codec.register(['features'])).get('features')!;
     const type = avro.Type.forSchema(avroSchema('features') as avro.Schema);
     const model = uniqueName('crash');

@@ -9,6 +9,9 @@ const record = (fields: object[], name = 'Event') => JSON.stringify({ type: 'rec
 const V1 = record([{ name: 'id', type: 'string' }]);
 const V2_WITH_DEFAULT = record([{ name: 'id', type: 'string' }, { name: 'score', type: 'double', default: 0 }]);
 const V2_WITHOUT_DEFAULT = record([{ name: 'id', type: 'string' }, { name: 'score', type: 'double' }]);
+const ADMIN_TOKEN = 'sr-admin-token';
+/** Confluent clients speak Basic only: any user, the admin token as the password. */
+const WRITER = { baseURLs: [] as string[], basicAuthCredentials: { credentialsSource: 'USER_INFO' as const, userInfo: `ci:${ADMIN_TOKEN}` } };
 
 let ch: ClickHouse;
 let service: SchemaRegistryService;
@@ -18,9 +21,9 @@ let client: SchemaRegistryClient;
 beforeAll(async () => {
   ch = await createClickHouse({ url: `chdb:${await tempDir('driftloop-sr-client-')}`, database: 'registry_client', logger: silentLogger() });
   await migrate(ch, { logger: silentLogger() });
-  service = await createSchemaRegistryService({ clickhouse: ch, logger: silentLogger() });
+  service = await createSchemaRegistryService({ clickhouse: ch, logger: silentLogger(), writeAuth: { tokens: [ADMIN_TOKEN] } });
   url = await service.listen({ host: '127.0.0.1', port: 0 });
-  client = new SchemaRegistryClient({ baseURLs: [url] });
+  client = writer();
 });
 
 afterAll(async () => {
@@ -38,11 +41,24 @@ async function restError(call: Promise<unknown>): Promise<RestError> {
   return err as RestError;
 }
 
-/** A raw request, for what the client does not expose (verbose messages, status of odd bodies). */
-async function raw(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; type: string | null }> {
+/** A client that may write (and has no cache of its own). */
+function writer(): SchemaRegistryClient {
+  return new SchemaRegistryClient({ ...WRITER, baseURLs: [url] });
+}
+
+/** A raw request, for what the client does not expose (verbose messages, status of odd bodies); with the admin token unless `authorization` says otherwise. */
+async function raw(
+  method: string,
+  path: string,
+  body?: unknown,
+  authorization: string | undefined = `Bearer ${ADMIN_TOKEN}`,
+): Promise<{ status: number; json: unknown; type: string | null }> {
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/vnd.schemaregistry.v1+json' }),
+      ...(authorization === undefined ? {} : { authorization }),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -72,7 +88,7 @@ describe('schema registry through the Confluent client', () => {
     const subject = `${uniqueName('same')}-value`;
     const spaced = JSON.stringify(JSON.parse(V1), null, 2);
     const first = await client.register(subject, { schema: V1 });
-    const fresh = new SchemaRegistryClient({ baseURLs: [url] }); // no client-side cache
+    const fresh = writer(); // no client-side cache
     expect(await fresh.register(subject, { schema: V1 })).toBe(first);
     expect(await fresh.register(subject, { schema: spaced })).toBe(first);
     expect(await fresh.getAllVersions(subject)).toEqual([1]);
@@ -223,7 +239,7 @@ describe('schema registry through the Confluent client', () => {
     expect((await restError(client.getAllVersions(subject))).errorCode).toBe(40401);
 
     // Versions start again at 1 after a permanent delete; the schema keeps its id.
-    const again = new SchemaRegistryClient({ baseURLs: [url] });
+    const again = writer();
     expect(await again.register(subject, { schema: V1 })).toBe(id1);
     expect(await again.getAllVersions(subject)).toEqual([1]);
   });
@@ -252,5 +268,33 @@ describe('schema registry through the Confluent client', () => {
       metadata: { properties: { owner: 'ml', stage: 'prod' } },
     });
     expect(await restError(client.getLatestWithMetadata(subject, { owner: 'ops' }))).toMatchObject({ status: 404, errorCode: 40403 });
+  });
+});
+
+describe('schema registry writes without Basic auth configured', () => {
+  it('refuses a client without credentials every write with 401 and error_code 40101, and serves it reads, lookups and compatibility checks', async () => {
+    const subject = `${uniqueName('guarded')}-value`;
+    const id = await client.register(subject, { schema: V1 });
+    const anonymous = new SchemaRegistryClient({ baseURLs: [url] });
+
+    const refused = await restError(anonymous.register(subject, { schema: V2_WITH_DEFAULT }));
+    expect([refused.status, refused.errorCode]).toEqual([401, 40101]);
+    expect(refused.message).toContain('DRIFTLOOP_ADMIN_TOKEN');
+    expect(await restError(anonymous.register(`${uniqueName('guarded-new')}-value`, { schema: V1 }))).toMatchObject({ status: 401, errorCode: 40101 });
+    expect(await restError(anonymous.updateCompatibility(subject, Compatibility.NONE))).toMatchObject({ status: 401, errorCode: 40101 });
+    expect(await restError(anonymous.updateDefaultCompatibility(Compatibility.NONE))).toMatchObject({ status: 401, errorCode: 40101 });
+    expect(await restError(anonymous.deleteSubjectVersion(subject, 1))).toMatchObject({ status: 401, errorCode: 40101 });
+    expect(await restError(anonymous.deleteSubject(subject))).toMatchObject({ status: 401, errorCode: 40101 });
+    const wrong = new SchemaRegistryClient({ baseURLs: [url], basicAuthCredentials: { credentialsSource: 'USER_INFO', userInfo: `ci:${ADMIN_TOKEN}x` } });
+    expect(await restError(wrong.register(subject, { schema: V2_WITH_DEFAULT }))).toMatchObject({ status: 401, errorCode: 40101 });
+
+    // Nothing was written, and reading needs nothing.
+    expect(await anonymous.getAllVersions(subject)).toEqual([1]);
+    expect(await anonymous.getLatestSchemaMetadata(subject)).toMatchObject({ version: 1, id });
+    expect(await anonymous.getBySubjectAndId(subject, id)).toMatchObject({ schema: V1 });
+    expect(await anonymous.getAllSubjects()).toContain(subject);
+    expect(await anonymous.getId(subject, { schema: V1 })).toBe(id);
+    expect(await anonymous.testSubjectCompatibility(subject, { schema: V2_WITH_DEFAULT })).toBe(true);
+    expect(await anonymous.getDefaultCompatibility()).toBe('BACKWARD');
   });
 });

@@ -12,13 +12,18 @@ interface Running {
 }
 
 const open: Running[] = [];
+const ADMIN_TOKEN = 'restart-admin-token';
 
 /** Opens chDB on `dir`, migrates, and serves a registry on a fresh port: what a process start does. */
 async function start(dir: string): Promise<Running> {
   const ch = await createClickHouse({ url: `chdb:${dir}`, database: 'registry_restart', logger: silentLogger() });
   await migrate(ch, { logger: silentLogger() });
-  const service = await createSchemaRegistryService({ clickhouse: ch, logger: silentLogger() });
-  const running = { ch, service, client: new SchemaRegistryClient({ baseURLs: [await service.listen()] }) };
+  const service = await createSchemaRegistryService({ clickhouse: ch, logger: silentLogger(), writeAuth: { tokens: [ADMIN_TOKEN] } });
+  const client = new SchemaRegistryClient({
+    baseURLs: [await service.listen()],
+    basicAuthCredentials: { credentialsSource: 'USER_INFO', userInfo: `driftloop:${ADMIN_TOKEN}` },
+  });
+  const running = { ch, service, client };
   open.push(running);
   return running;
 }
@@ -82,7 +87,7 @@ describe('schema registry restart', () => {
     // Raw HTTP: the Confluent client would retry a 500 with backoff.
     const res = await fetch(`${url}/subjects/broken-value/versions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify({ schema: '"string"' }),
     });
     expect(res.status).toBe(500);

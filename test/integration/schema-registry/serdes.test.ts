@@ -12,6 +12,8 @@ import { silentLogger } from '../../../services/common/logger.js';
 import { createSchemaRegistryService, type SchemaRegistryService } from '../../../services/schema-registry/index.js';
 import { tempDir, uniqueName } from '../../support/index.js';
 
+const ADMIN_TOKEN = 'serdes-admin-token';
+
 let ch: ClickHouse;
 let service: SchemaRegistryService;
 let url: string;
@@ -19,7 +21,7 @@ let url: string;
 beforeAll(async () => {
   ch = await createClickHouse({ url: `chdb:${await tempDir('driftloop-sr-serdes-')}`, database: 'registry_serdes', logger: silentLogger() });
   await migrate(ch, { logger: silentLogger() });
-  service = await createSchemaRegistryService({ clickhouse: ch, logger: silentLogger() });
+  service = await createSchemaRegistryService({ clickhouse: ch, logger: silentLogger(), writeAuth: { tokens: [ADMIN_TOKEN] } });
   url = await service.listen();
 });
 
@@ -27,6 +29,11 @@ afterAll(async () => {
   await service?.close();
   await ch?.close();
 });
+
+/** A producer's client: it registers, so it presents the admin token (as Basic, the only auth Confluent clients speak); consumers only read and present nothing. */
+function producerClient(): SchemaRegistryClient {
+  return new SchemaRegistryClient({ baseURLs: [url], basicAuthCredentials: { credentialsSource: 'USER_INFO', userInfo: `producer:${ADMIN_TOKEN}` } });
+}
 
 /** Confluent wire format: magic byte 0, then the schema id as a 4-byte big-endian integer. */
 function wireHeader(bytes: Buffer): { magic: number; schemaId: number } {
@@ -36,7 +43,7 @@ function wireHeader(bytes: Buffer): { magic: number; schemaId: number } {
 describe('Confluent serdes against the embedded registry', () => {
   it('round-trips an Avro record in the Confluent wire format, auto-registering its schema', async () => {
     const topic = uniqueName('avro_events');
-    const producer = new SchemaRegistryClient({ baseURLs: [url] });
+    const producer = producerClient();
     const schema = {
       type: 'record',
       name: 'Prediction',
@@ -61,7 +68,7 @@ describe('Confluent serdes against the embedded registry', () => {
 
   it('lets an Avro reader on the latest version decode data written with an earlier one', async () => {
     const topic = uniqueName('avro_evolving');
-    const client = new SchemaRegistryClient({ baseURLs: [url] });
+    const client = producerClient();
     const v1 = { type: 'record', name: 'Feature', fields: [{ name: 'x', type: 'double' }] };
     const v2 = { type: 'record', name: 'Feature', fields: [{ name: 'x', type: 'double' }, { name: 'unit', type: 'string', default: 'm' }] };
     const id1 = await client.register(`${topic}-value`, { schema: JSON.stringify(v1) });
@@ -76,7 +83,7 @@ describe('Confluent serdes against the embedded registry', () => {
 
   it('round-trips a JSON document in the Confluent wire format, with validation on both sides', async () => {
     const topic = uniqueName('json_events');
-    const client = new SchemaRegistryClient({ baseURLs: [url] });
+    const client = producerClient();
     const schema = {
       type: 'object',
       properties: { event_id: { type: 'string' }, numeric: { type: 'object', additionalProperties: { type: 'number' } } },
@@ -97,7 +104,7 @@ describe('Confluent serdes against the embedded registry', () => {
 
   it('auto-registers the schema a JSON serializer derives from the message', async () => {
     const topic = uniqueName('json_auto');
-    const client = new SchemaRegistryClient({ baseURLs: [url] });
+    const client = producerClient();
     const serializer = new JsonSerializer(client, SerdeType.VALUE, { autoRegisterSchemas: true });
     const bytes = await serializer.serialize(topic, { model: 'churn', value: 3 });
     const latest = await client.getLatestSchemaMetadata(`${topic}-value`);

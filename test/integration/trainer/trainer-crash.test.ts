@@ -7,6 +7,8 @@ import { normal, prng } from '../../support/drift-data.js';
 import { kafkaBrokers, tempDir, uniqueName, waitFor } from '../../support/index.js';
 import { processSetup, startDriftloop } from '../../support/process.js';
 
+const ADMIN_TOKEN = 'tcrash-admin';
+
 describe('trainer process killed with SIGKILL mid-search', () => {
   const children: ChildProcess[] = [];
   let bus: EventBus | undefined;
@@ -24,6 +26,8 @@ describe('trainer process killed with SIGKILL mid-search', () => {
       TRAINER_WORK_DIR: await tempDir(),
       // Slow trials (an MLP, many epochs, no pruning), so the kill lands mid-search.
       TRAINER_SPEC: JSON.stringify({ algorithm: 'mlp', max_trials: '5', 'param.epochs': '30', 'param.hidden': '[64]', pruner: 'none', window_rows: '4000', sampler: 'random' }),
+      // Encoding registers the test's schemas: a write to the embedded registry, which needs the admin token.
+      DRIFTLOOP_ADMIN_TOKEN: ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
     });
     const { url, topicPrefix: prefix } = setup;
@@ -32,7 +36,7 @@ describe('trainer process killed with SIGKILL mid-search', () => {
     const shown = (): Promise<{ run?: RunRecord; trials?: TrialRecord[] }> => get('/trainer/runs/crash-run');
 
     let child = await start();
-    const codec = createEventCodec({ client: createRegistryClient({ url: `${url}/schema-registry` }), topicPrefix: prefix });
+    const codec = createEventCodec({ client: createRegistryClient({ url: `${url}/schema-registry`, user: 'test', password: ADMIN_TOKEN }), topicPrefix: prefix });
     bus = createEventBus({ client: 'kafkajs', brokers: kafkaBrokers(), logger: silentLogger() });
     const producer = await bus.producer();
     const z = normal(prng(11));

@@ -39,6 +39,13 @@ describe('config', () => {
     expect(redactConfig(schema, loadConfig(schema, { PASS: 'hunter2' }))).toEqual({ port: '<set>', pass: '<set>' });
   });
 
+  it('keeps the embedded schema registry closed to anonymous writes unless SCHEMA_REGISTRY_OPEN_WRITES opens them', () => {
+    expect(loadConfig(commonOptions, {}).schemaRegistryOpenWrites).toBe(false);
+    expect(loadConfig(commonOptions, { SCHEMA_REGISTRY_OPEN_WRITES: 'true' }).schemaRegistryOpenWrites).toBe(true);
+    expect(loadConfig(commonOptions, { SCHEMA_REGISTRY_OPEN_WRITES: 'false' }).schemaRegistryOpenWrites).toBe(false);
+    expect(() => loadConfig(commonOptions, { SCHEMA_REGISTRY_OPEN_WRITES: 'maybe' })).toThrow(/SCHEMA_REGISTRY_OPEN_WRITES.*true or false/);
+  });
+
   it('splits lists and checks each item', () => {
     expect(loadConfig(commonOptions, { KAFKA_BROKERS: 'a:9092, b:9093' }).kafkaBrokers).toEqual(['a:9092', 'b:9093']);
   });
