@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { avroSchema, DATA_TOPICS, type DataTopic } from '../../../schemas/index.js';
 import { confluentFrame, DriftloopError, RowBinaryWriter, type SchemaCache } from '../../../services/common/index.js';
 import { createRowDecoder, tableSpec } from '../../../services/ingest/index.js';
