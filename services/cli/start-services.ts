@@ -31,11 +31,11 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
   // The HTTP server answers while the engines and then the services start one by one: until the last has started, /readyz
   // says what is pending, so nothing (a load balancer, a test, the demo) calls an API whose service is not there yet.
   let starting: string | null = 'the engines';
-  let ready: Runtime | undefined;
+  const ready: { runtime?: Runtime } = {};
   const runtime = await startRuntime(config, logger, {
     routes: [
       // Where producers connect: the embedded broker listens on ports of its own choosing.
-      async (app) => void app.get('/runtime', async () => runtimeInfo(ready, config.kafkaBrokers.length === 0, names)),
+      async (app) => void app.get('/runtime', async () => runtimeInfo(ready.runtime, config.kafkaBrokers.length === 0, names)),
       ...names.map((name) => (app: Parameters<typeof registerServiceRoutes>[1], shared: { logger: Logger; metrics: Registry; clickhouse: ClickHouse }) =>
         registerServiceRoutes(name, app, { config, env, ...shared }, running)),
     ],
@@ -43,7 +43,7 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
       if (starting) throw new Error(`starting ${starting}`);
     },
   });
-  ready = runtime;
+  ready.runtime = runtime;
   const started: { name: ServiceName; service: RunnableService }[] = [];
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
