@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { errorMessage, type Clock, type Logger } from '../common/index.js';
+import { ValidationError, errorMessage, type Clock, type Logger } from '../common/index.js';
 import type { FeatureRow } from '../trainer/builtin/index.js';
 import type { Deployment } from './deployment.js';
 import type { Emitter } from './emitter.js';
 import type { GatewayMetrics } from './metrics.js';
+import { mostOutlyingFeature, rowIsFinite } from './scores.js';
 import { createShadowQueue, type ShadowQueue } from './shadow-queue.js';
 import { routesToCanary } from './traffic-split.js';
 import type { Instance, InstanceResult, Scores, Variant } from './types.js';
@@ -22,14 +23,41 @@ export interface PredictorDeps {
 export interface Predictor {
   /**
    * Scores `instances` on the deployment the request entered: each goes to
-   * the champion or, by its sticky key's hash, the canary; the request's
-   * features and every variant's prediction are queued for Kafka; a shadow,
-   * when there is one, scores a copy after the response.
+   * the champion or, by its sticky key's hash, the canary; once every one is
+   * scored, the request's features and every variant's prediction are queued
+   * for Kafka; a shadow, when there is one, scores a copy after the response.
+   * Throws UnscorableInstanceError, emitting nothing, when a model answers an
+   * instance with a non-finite probability.
    */
   predict(deployment: Deployment, instances: readonly Instance[], startedAt: number, eventTime?: number): Promise<InstanceResult[]>;
   /** Resolves once queued shadow work ran. */
   shadowIdle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A model answered NaN or an infinity for instance `index`: its values lie so
+ * far beyond the training range that the arithmetic overflowed. A client
+ * error (400); the route restates `path` in its protocol's terms from `index`
+ * and `feature` (the most outlying numeric feature, when there is one).
+ */
+export class UnscorableInstanceError extends ValidationError {
+  constructor(
+    readonly index: number,
+    readonly feature: string | null,
+    readonly reason: string,
+  ) {
+    super(`instance ${index}`, reason);
+  }
+}
+
+/** The error for instance `index` (`row`), which `version` answered with NaN, naming the feature that most likely overflowed it. */
+function unscorable(version: LoadedVersion, row: Instance, index: number): UnscorableInstanceError {
+  const worst = mostOutlyingFeature(version.scorer.preprocessing, row.features);
+  const because = worst
+    ? `: feature ${worst.name} = ${worst.value} standardizes to ${worst.standardized}, too far from what the model was trained on`
+    : '';
+  return new UnscorableInstanceError(index, worst?.name ?? null, `model version ${version.version} answers a non-finite probability for this instance${because}`);
 }
 
 /** How long mirrored requests wait for others to be scored with them, and how many go together at most. */
@@ -54,10 +82,14 @@ export function createPredictor(deps: PredictorDeps): Predictor {
   const { emitter, metrics, clock } = deps;
   const log = deps.logger.child({ component: 'predictor' });
 
-  /** `eventTime`: the request's, when a trusted caller gave one; else the answer is stamped now. */
-  function emitPredictions(model: string, version: string, variant: Variant, instances: readonly Instance[], scores: Scores, latencyMs: number, eventTime: number | undefined): void {
+  /**
+   * `eventTime`: the request's, when a trusted caller gave one; else the answer is stamped now.
+   * `keep`: the rows to emit (a shadow leaves out those it answered with NaN).
+   */
+  function emitPredictions(model: string, version: string, variant: Variant, instances: readonly Instance[], scores: Scores, latencyMs: number, eventTime: number | undefined, keep: (i: number) => boolean = () => true): void {
     const ts = eventTime ?? clock.now();
     instances.forEach((inst, i) => {
+      if (!keep(i)) return;
       emitter.emit('predictions', inst.eventId, {
         event_id: inst.eventId, model, ts, model_version: version, variant, entity_id: inst.entityId, prediction: scores.labels[i]!, score: scores.scores[i]!, latency_ms: latencyMs,
       });
@@ -87,7 +119,12 @@ export function createPredictor(deps: PredictorDeps): Predictor {
           let offset = 0;
           for (const job of group) {
             const n = job.instances.length;
-            emitPredictions(job.deployment.model, shadow.version, 'shadow', job.instances, sliceScores(scores, offset, n), ms, job.eventTime);
+            const sliced = sliceScores(scores, offset, n);
+            const finite = (i: number): boolean => rowIsFinite(sliced, i);
+            const dropped = job.instances.filter((_, i) => !finite(i)).length;
+            // The answer the shadow cannot give is left out, never emitted as NaN; the request itself was answered.
+            if (dropped > 0) log.warn({ model: job.deployment.model, version: shadow.version, dropped }, 'shadow answered non-finite probabilities');
+            emitPredictions(job.deployment.model, shadow.version, 'shadow', job.instances, sliced, ms, job.eventTime, finite);
             metrics.requestSeconds.observe({ model: job.deployment.model, variant: 'shadow' }, ms / 1000);
             offset += n;
           }
@@ -124,26 +161,33 @@ export function createPredictor(deps: PredictorDeps): Predictor {
 
       const results = new Array<InstanceResult>(instances.length);
       const ts = eventTime ?? clock.now();
-      for (const x of instances) {
-        emitter.emit('features', x.eventId, { event_id: x.eventId, model, ts, entity_id: x.entityId, numeric: x.features.numeric, categorical: x.features.categorical });
-      }
-      await Promise.all(
+      const scored = await Promise.all(
         groups
           .filter((g) => g.indices.length > 0)
           .map(async (g) => {
             const rows = g.indices.map((i) => instances[i]!);
-            const { scores, ms } = await scoreTimed(g.version, rows);
-            const k = scores.classes.length;
-            g.indices.forEach((i, j) => {
-              const x = instances[i]!;
-              results[i] = {
-                eventId: x.eventId, entityId: x.entityId, variant: g.variant, version: g.version.version, label: scores.labels[j]!, score: scores.scores[j]!,
-                classes: scores.classes, probabilities: scores.probabilities.subarray(j * k, (j + 1) * k),
-              };
-            });
-            emitPredictions(model, g.version.version, g.variant, rows, scores, ms, eventTime);
+            return { ...g, rows, ...(await scoreTimed(g.version, rows)) };
           }),
       );
+      // Every answer is checked before anything is emitted: a refused request leaves no events behind.
+      for (const g of scored) {
+        const j = g.rows.findIndex((_, j) => !rowIsFinite(g.scores, j));
+        if (j >= 0) throw unscorable(g.version, g.rows[j]!, g.indices[j]!);
+      }
+      for (const x of instances) {
+        emitter.emit('features', x.eventId, { event_id: x.eventId, model, ts, entity_id: x.entityId, numeric: x.features.numeric, categorical: x.features.categorical });
+      }
+      for (const { variant, version, indices, rows, scores, ms } of scored) {
+        const k = scores.classes.length;
+        indices.forEach((i, j) => {
+          const x = instances[i]!;
+          results[i] = {
+            eventId: x.eventId, entityId: x.entityId, variant, version: version.version, label: scores.labels[j]!, score: scores.scores[j]!,
+            classes: scores.classes, probabilities: scores.probabilities.subarray(j * k, (j + 1) * k),
+          };
+        });
+        emitPredictions(model, version.version, variant, rows, scores, ms, eventTime);
+      }
       const seconds = (performance.now() - startedAt) / 1000;
       for (const g of groups) if (g.indices.length > 0) metrics.requestSeconds.observe({ model, variant: g.variant }, seconds);
 

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, ShutdownError, ValidationError } from '../common/index.js';
-import { isObject, parseV1Request } from './instances.js';
+import type { Deployment } from './deployment.js';
+import { isObject, numericScalesOf, parseV1Request, v1FeaturePath, type InstanceOptions } from './instances.js';
+import { UnscorableInstanceError } from './predictor.js';
 import { answeringVersion, requestedOutputs, v1Predictions, v2Metadata, v2Outputs } from './responses.js';
 import type { GatewayService } from './service.js';
-import type { FeatureKinds, Instance, InstanceResult } from './types.js';
-import { parseV2Inputs } from './v2-inputs.js';
+import type { Instance, InstanceResult } from './types.js';
+import { parseV2Inputs, v2FeaturePath } from './v2-inputs.js';
 
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const REQUEST_ID = /^[\x20-\x7e]{1,256}$/;
@@ -50,16 +52,38 @@ export async function registerGatewayRoutes(app: FastifyInstance, options: { gat
     return ms;
   };
 
-  /** Runs a prediction on the deployment the request found; a swap meanwhile changes nothing for it. */
-  async function serve(name: string, headers: Record<string, string | string[] | undefined>, parse: (kinds: FeatureKinds, maxInstances: number) => Instance[]): Promise<{ results: InstanceResult[]; version: string }> {
+  /** The input contract of a deployment, built once: feature kinds, and the standardization of the versions that answer (not the shadow's). */
+  const contracts = new WeakMap<Deployment, InstanceOptions>();
+  const contractOf = (deployment: Deployment): InstanceOptions => {
+    let contract = contracts.get(deployment);
+    if (!contract) {
+      const answering = deployment.canary ? [deployment.champion, deployment.canary.version] : [deployment.champion];
+      contracts.set(deployment, (contract = { kinds: deployment.featureKinds, scales: numericScalesOf(answering) }));
+    }
+    return contract;
+  };
+
+  /**
+   * Runs a prediction on the deployment the request found; a swap meanwhile changes nothing for it.
+   * `featurePath`: where the request holds instance i's feature, to name one the model could not score.
+   */
+  async function serve(
+    name: string,
+    headers: Record<string, string | string[] | undefined>,
+    parse: (options: InstanceOptions, maxInstances: number) => Instance[],
+    featurePath: (i: number, feature: string | null) => string,
+  ): Promise<{ results: InstanceResult[]; version: string }> {
     const startedAt = performance.now();
     const g = gateway();
     const eventTime = eventTimeOf(headers, g.settings.eventTimeHeader);
     const deployment = g.lookup(name);
     deployment.enter();
     try {
-      const results = await g.predict(deployment, parse(deployment.featureKinds, g.settings.maxInstances), startedAt, eventTime);
+      const results = await g.predict(deployment, parse(contractOf(deployment), g.settings.maxInstances), startedAt, eventTime);
       return { results, version: answeringVersion(results, deployment) };
+    } catch (err) {
+      if (err instanceof UnscorableInstanceError) throw new ValidationError(featurePath(err.index, err.feature), err.reason, { cause: err });
+      throw err;
     } finally {
       deployment.leave();
     }
@@ -81,7 +105,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, options: { gat
       const colon = target.lastIndexOf(':');
       const verb = colon < 0 ? '' : target.slice(colon + 1);
       if (verb !== 'predict') throw new NotFoundError(`route POST ${req.url}`, 'the v1 API serves POST /v1/models/<name>:predict');
-      const { results } = await serve(modelName(target.slice(0, colon)), req.headers, (kinds, max) => parseV1Request(req.body, max, { kinds }));
+      const { results } = await serve(modelName(target.slice(0, colon)), req.headers, (options, max) => parseV1Request(req.body, max, options), (i, feature) => v1FeaturePath(req.body, i, feature));
       return v1Predictions(results);
     });
 
@@ -91,7 +115,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, options: { gat
       if (body.id !== undefined && (typeof body.id !== 'string' || !REQUEST_ID.test(body.id))) throw new ValidationError('/id', 'must be printable text of 1 to 256 characters');
       const wanted = requestedOutputs(body.outputs);
       const name = modelName((req.params as Params).name);
-      const { results, version } = await serve(name, req.headers, (kinds, max) => parseV2Inputs(body.inputs, max, { kinds }));
+      const { results, version } = await serve(name, req.headers, (options, max) => parseV2Inputs(body.inputs, max, options), (i, feature) => v2FeaturePath(body.inputs, i, feature));
       return { model_name: name, model_version: version, id: (body.id as string | undefined) ?? randomUUID(), outputs: v2Outputs(results, wanted) };
     });
   });

@@ -1,3 +1,4 @@
+import type { FeatureRow, Preprocessing } from '../trainer/builtin/index.js';
 import type { Scores } from './types.js';
 
 /**
@@ -19,4 +20,23 @@ export function scoresFrom(probabilities: Float64Array, classes: readonly string
     scores[i] = probabilities[base + (positive >= 0 ? positive : best)]!;
   }
   return { classes, probabilities, labels, scores };
+}
+
+/** Whether every probability of row `i` is a finite number: a model fed values far beyond its training range can answer NaN. */
+export function rowIsFinite(scores: Scores, i: number): boolean {
+  const k = scores.classes.length;
+  for (let c = i * k; c < (i + 1) * k; c++) if (!Number.isFinite(scores.probabilities[c]!)) return false;
+  return Number.isFinite(scores.scores[i]!);
+}
+
+/** The numeric feature of `row` that `preprocessing` standardizes farthest from its training mean, the usual cause of a non-finite output. */
+export function mostOutlyingFeature(preprocessing: Preprocessing, row: FeatureRow): { name: string; value: number; standardized: number } | null {
+  let worst: { name: string; value: number; standardized: number } | null = null;
+  for (const f of preprocessing.numeric) {
+    const value = row.numeric[f.name];
+    if (!(f.std > 0) || typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const standardized = (value - f.mean) / f.std;
+    if (worst === null || !(Math.abs(standardized) <= Math.abs(worst.standardized))) worst = { name: f.name, value, standardized };
+  }
+  return worst;
 }

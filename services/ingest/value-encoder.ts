@@ -12,6 +12,16 @@ export function toEpochMillis(v: unknown, path: string): number {
 }
 
 /**
+ * The numeric rule of every double column, on every path (JSON, Avro fast path,
+ * avsc): a finite number, or NaN where the contract says it marks a missing
+ * value. An infinity (an Avro double, or JSON text like 1e400) is refused, as
+ * the gateway refuses it: no model or drift statistic can use it.
+ */
+export function checkDouble(v: number, path: string): void {
+  if (v === Infinity || v === -Infinity) throw new ValidationError(path, `must be a finite number, or NaN for a missing value (got ${v})`);
+}
+
+/**
  * Encodes one decoded JS value of a contract field as RowBinary. Used for
  * plain JSON, JSON Schema and Avro the fast path cannot transcode, after the
  * value has passed the contract's JSON Schema.
@@ -29,6 +39,7 @@ export function writeValue(col: DataColumn, value: unknown, out: RowBinaryWriter
       out.int64(toEpochMillis(value, path));
       return;
     case 'nullableFloat64':
+      if (typeof value === 'number') checkDouble(value, path);
       out.nullableFloat64(typeof value === 'number' ? value : null);
       return;
     case 'doubleMap':
@@ -37,8 +48,12 @@ export function writeValue(col: DataColumn, value: unknown, out: RowBinaryWriter
       out.varUInt(entries.length);
       for (const [k, v] of entries) {
         out.string(k);
-        if (col.kind === 'doubleMap') out.float64(typeof v === 'number' ? v : Number.NaN);
-        else out.string(String(v));
+        if (col.kind !== 'doubleMap') out.string(String(v));
+        else if (typeof v !== 'number') out.float64(Number.NaN);
+        else {
+          checkDouble(v, `${path}/${k}`);
+          out.float64(v);
+        }
       }
       return;
     }

@@ -3,7 +3,7 @@ import { DecodeError, ValidationError, type RowBinaryWriter } from '../../common
 import { avroSchema } from '../../../schemas/index.js';
 import type { DataColumn, TableSpec } from '../tables.js';
 import { checkRange, compileKeyRule, compileStringRule } from '../rules.js';
-import { writeValue } from '../value-encoder.js';
+import { checkDouble, writeValue } from '../value-encoder.js';
 import { AvroCursor } from './cursor.js';
 
 type AvroType = avro.Type & {
@@ -107,15 +107,28 @@ function mapWriter(col: DataColumn, writer: AvroType, path: string): Write {
   const values = writer.valuesType!;
   const keyRule = compileKeyRule(col.rules);
   const maxProperties = col.rules.maxProperties ?? Infinity;
-  let value: Write;
+  /** Writes one map value; a double map's returns the number when it may break the numeric rule (checkDouble), else undefined. */
+  let value: (c: AvroCursor, out: RowBinaryWriter) => number | undefined;
   if (col.kind === 'doubleMap') {
     const read = numberReader(values);
     if (!read) throw new Unsupported(`${path} values are ${values.typeName}`);
-    // Avro doubles and RowBinary Float64 are the same 8 little-endian bytes: copy them.
-    value = values.typeName === 'double' ? (c, out) => out.raw(c.buf, c.skip(8), c.pos) : (c, out) => out.float64(read(c));
+    // Avro doubles and RowBinary Float64 are the same 8 little-endian bytes: copy them,
+    // reading the number only when its exponent is all ones (an infinity or NaN).
+    value =
+      values.typeName === 'double'
+        ? (c, out) => {
+            const start = c.skip(8);
+            out.raw(c.buf, start, c.pos);
+            return (c.buf[start + 7]! & 0x7f) === 0x7f && (c.buf[start + 6]! & 0xf0) === 0xf0 ? c.buf.readDoubleLE(start) : undefined;
+          }
+        : (c, out) => {
+            const v = read(c);
+            out.float64(v);
+            return v;
+          };
   } else {
     if (values.typeName !== 'string') throw new Unsupported(`${path} values are ${values.typeName}`);
-    value = (c, out) => out.stringBytes(c.buf, c.bytes(), c.pos);
+    value = (c, out) => void out.stringBytes(c.buf, c.bytes(), c.pos);
   }
   return (c, out) => {
     const at = out.beginCount();
@@ -125,10 +138,12 @@ function mapWriter(col: DataColumn, writer: AvroType, path: string): Write {
       if (count > maxProperties) throw new ValidationError(path, `must NOT have more than ${maxProperties} properties`);
       for (let i = 0; i < n; i++) {
         const keyStart = c.bytes();
-        const reason = keyRule?.(c.buf, keyStart, c.pos);
+        const keyEnd = c.pos;
+        const reason = keyRule?.(c.buf, keyStart, keyEnd);
         if (reason) throw new ValidationError(path, reason);
-        out.stringBytes(c.buf, keyStart, c.pos);
-        value(c, out);
+        out.stringBytes(c.buf, keyStart, keyEnd);
+        const v = value(c, out);
+        if (v !== undefined) checkDouble(v, `${path}/${c.buf.toString('utf8', keyStart, keyEnd)}`);
       }
     }
     out.endCount(at, count);
@@ -161,8 +176,10 @@ function columnWriter(col: DataColumn, writer: AvroType, path: string): Write {
       const read = numberReader(writer);
       if (!read) throw new Unsupported(`${path} is ${writer.typeName}`);
       return (c, out) => {
+        const v = read(c);
+        checkDouble(v, path);
         out.uint8(0);
-        out.float64(read(c));
+        out.float64(v);
       };
     }
     case 'doubleMap':

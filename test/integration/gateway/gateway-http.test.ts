@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import type { GatewayService } from '../../../services/gateway/index.js';
-import { predict, predictProba, type ModelArtifact } from '../../../services/trainer/builtin/index.js';
+import { predict, predictProba, trainBuiltin, type ModelArtifact } from '../../../services/trainer/builtin/index.js';
 import { tempDir, uniqueName } from '../../support/index.js';
 import { insertVersion, setAlias } from '../../support/release-data.js';
 import { readTopicEvents, startServiceOverHttp } from '../../support/runtime.js';
@@ -23,6 +23,17 @@ beforeAll(async () => {
   await insertVersion(runtime.clickhouse, { model: 'tiny', version: '1', artifactUri: file.path, sha256: file.sha256 });
   await setAlias(runtime.clickhouse, 'tiny', '1');
   await insertVersion(runtime.clickhouse, { model: 'orphan', version: '1', artifactUri: file.path, sha256: file.sha256 });
+  // narrow: trained on values a tenth as wide (std about 0.11), so 1e308 standardizes to infinity.
+  const narrowRows = syntheticRows(300, 3).map((r) => ({ ...r, numeric: { x: r.numeric.x! / 10, y: r.numeric.y! / 10 } }));
+  const { artifact: narrow } = await trainBuiltin({ algorithm: 'logistic', params: { epochs: 3 }, seed: 3, train: narrowRows.slice(0, 240), validation: narrowRows.slice(240) });
+  // overflow: tiny's logistic sibling with weights scaled up, so 1e308 (finite once standardized) drives its logits to ±infinity.
+  const logistic = await trainTinyModel(1, { algorithm: 'logistic' });
+  const overflow = { ...logistic, layers: logistic.layers.map((l) => ({ ...l, weights: l.weights.map((w) => w * 10) })) };
+  for (const [model, doc] of [['narrow', narrow], ['overflow', overflow]] as const) {
+    const written = await writeArtifact(await tempDir(), doc);
+    await insertVersion(runtime.clickhouse, { model, version: '1', artifactUri: written.path, sha256: written.sha256 });
+    await setAlias(runtime.clickhouse, model, '1');
+  }
   await gateway.refresh();
 }, 120_000);
 
@@ -125,6 +136,47 @@ describe('prediction API (KServe v1 and v2)', () => {
       expect({ path, body, status: res.status }).toEqual({ path, body, status: 400 });
       expect(text).toMatch(reason);
     }
+  });
+
+  it('applies one input contract at both doors: 400 with the path and reason, never a 500 or a 200 with garbage', async () => {
+    const many = Object.fromEntries(Array.from({ length: 1001 }, (_, k) => [`f${k}`, 1]));
+    const longName = 'f'.repeat(129);
+    const tensor = (name: string, datatype: string, data: unknown[], shape: number[] = [data.length]) => ({ name, shape, datatype, data });
+    const cases: [string, unknown, string][] = [
+      // v2 data nested deeper than [[v]]: was a 500 from flattening it.
+      ['/v2/models/tiny/infer', { inputs: [tensor('x', 'FP64', [[[1]]], [1, 1])] }, '/inputs/0/data/0/0: must be a value: data nests at most one level ([[v], [v]] for shape [n, 1]) (got an array)'],
+      // v2 skipped v1's feature count and name length: was a 200 whose events the ingest dead-lettered.
+      ['/v1/models/tiny:predict', { instances: [many] }, '/instances/0: has 1001 features (at most 1000)'],
+      ['/v2/models/tiny/infer', { inputs: Object.keys(many).map((name) => tensor(name, 'FP64', [1])) }, '/inputs: has 1001 features (at most 1000)'],
+      ['/v1/models/tiny:predict', { instances: [{ [longName]: 1 }] }, `/instances/0/${longName}: a feature name must have 1 to 128 characters`],
+      ['/v2/models/tiny/infer', { inputs: [tensor(longName, 'FP64', [1])] }, '/inputs/0/name: a feature name must have 1 to 128 characters'],
+      // 1e308: was a 200 with score null and the first class.
+      ['/v1/models/narrow:predict', { instances: [{ x: 1e308, y: 0 }] }, '/instances/0/x: feature x = 1e+308 is out of range for model version 1: standardized, (x - '],
+      ['/v2/models/narrow/infer', { inputs: [tensor('y', 'FP64', [0]), tensor('x', 'FP64', [1e308])] }, '/inputs/1/data/0: feature x = 1e+308 is out of range for model version 1'],
+      ['/v1/models/overflow:predict', { instances: [{ x: 0.5, y: 0 }, { numeric: { x: 1e308, y: 0 } }] }, '/instances/1/numeric/x: model version 1 answers a non-finite probability for this instance: feature x = 1e+308 standardizes to '],
+      ['/v2/models/overflow/infer', { inputs: [tensor('y', 'FP64', [0, 0]), tensor('x', 'FP64', [0.5, 1e308])] }, '/inputs/1/data/1: model version 1 answers a non-finite probability for this instance: feature x'],
+      ['/v2/models/overflow/infer', { inputs: [tensor('instances', 'BYTES', [JSON.stringify({ x: 1e308, y: 0 })])] }, '/inputs/0/data/0: model version 1 answers a non-finite probability'],
+      ['/v2/models/tiny/infer', '{"inputs": [{"name": "x", "shape": [1], "datatype": "FP64", "data": [1e400]}]}', '/inputs/0/data/0: must be a finite number (got Infinity)'],
+      ['/v2/models/tiny/infer', { inputs: [tensor('x', 'INT8', [300])] }, '/inputs/0/data/0: must be an integer in [-128, 127] for datatype INT8 (got 300)'],
+      ['/v2/models/tiny/infer', { inputs: [tensor('x', 'UINT64', [-1])] }, '/inputs/0/data/0: must be an integer in [0, 9007199254740991] for datatype UINT64 (got -1)'],
+      // A feature in the map of the other kind: was scored as missing.
+      ['/v1/models/tiny:predict', { instances: [{ numeric: { y: 0 }, categorical: { x: '1.5' } }] }, '/instances/0/categorical/x: feature x is numeric for this model: send it under "numeric", not "categorical"'],
+      ['/v2/models/tiny/infer', { inputs: [tensor('instances', 'BYTES', [{ numeric: { x: 1, color: 2 } }])] }, '/inputs/0/data/0/numeric/color: feature color is categorical for this model: send it under "categorical", not "numeric"'],
+    ];
+    for (const [path, body, message] of cases) {
+      const res = await post(path, body);
+      const answer = (await res.json()) as { error: string; message: string };
+      expect({ path, status: res.status, error: answer.error }).toEqual({ path, status: 400, error: 'DL_VALIDATION' });
+      expect(answer.message.startsWith(message), `${path}: ${answer.message}`).toBe(true);
+    }
+    // Finite values that stay finite through the model are still answered.
+    for (const model of ['tiny', 'overflow']) {
+      const res = await post(`/v1/models/${model}:predict`, { instances: [{ x: 1e6, y: -3, color: 'red' }] });
+      expect(res.status).toBe(200);
+      const { predictions } = (await res.json()) as { predictions: { score: number }[] };
+      expect(Number.isFinite(predictions[0]!.score)).toBe(true);
+    }
+    expect((await post('/v2/models/tiny/infer', { inputs: [tensor('x', 'INT8', [-128]), tensor('y', 'FP64', [[0.5]], [1, 1])] })).status).toBe(200);
   });
 
   it('answers 404 for an unknown model, and says when a model has versions but no champion yet', async () => {

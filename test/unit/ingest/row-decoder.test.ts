@@ -152,6 +152,44 @@ describe('row decoder', () => {
     expect((caught as Error).message).toMatch(reason);
   });
 
+  it('refuses an infinite feature value as a validation error naming the feature, on the Avro fast path, through avsc and in JSON, and keeps NaN as a missing value', () => {
+    const contract = avroSchema('features');
+    // event_id as bytes: the fast path declines it and avsc resolves the message instead.
+    const viaAvsc = { ...contract, fields: contract.fields.map((f) => (f.name === 'event_id' ? { name: 'event_id', type: 'bytes' } : f)) };
+    const asFloat = { ...contract, fields: contract.fields.map((f) => (f.name === 'numeric' ? { ...f, type: { type: 'map', values: 'float' } } : f)) };
+    expect(typeof compileTranscoder(viaAvsc, tableSpec('features'))).toBe('string');
+    const schemas = schemaCache({ 1: { type: 'AVRO', schema: contract }, 5: { type: 'AVRO', schema: viaAvsc }, 6: { type: 'AVRO', schema: asFloat } });
+    for (const bad of [Infinity, -Infinity]) {
+      const e = { ...featureEvent(1), numeric: { nswprice: 1, vicprice: bad } };
+      const messages = [
+        avroMessage('features', e),
+        avroMessage('features', { ...e, event_id: Buffer.from(e.event_id) }, 5, viaAvsc),
+        avroMessage('features', e, 6, asFloat),
+        Buffer.from(JSON.stringify(jsonForm({ ...e, numeric: { nswprice: 1, vicprice: 0 } })).replace('"vicprice":0', `"vicprice":${bad > 0 ? '' : '-'}1e400`)),
+      ];
+      for (const value of messages) {
+        let caught: unknown;
+        try {
+          rowBytes('features', schemas, value);
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).toBeInstanceOf(ValidationError);
+        // The code the ingest dead-letters it with, as for any other invalid event.
+        expect(caught).toMatchObject({ code: 'DL_VALIDATION', path: '/numeric/vicprice', message: `/numeric/vicprice: must be a finite number, or NaN for a missing value (got ${bad})` });
+      }
+    }
+    const missing = { ...featureEvent(1), numeric: { nswprice: 1, vicprice: Number.NaN } };
+    expect(rowBytes('features', schemas, avroMessage('features', missing))).toEqual(rowBytes('features', schemas, Buffer.from(JSON.stringify(jsonForm(missing)))));
+  });
+
+  it('refuses an infinite prediction score in Avro as in JSON', () => {
+    const p = { event_id: 'e', model: 'm', ts: 1, model_version: 'v1', variant: 'champion', entity_id: null, prediction: 'UP', score: Infinity, latency_ms: null };
+    const predictions = schemaCache({ 1: { type: 'AVRO', schema: avroSchema('predictions') } });
+    expect(() => rowBytes('predictions', predictions, avroMessage('predictions', p))).toThrow('/score: must be a finite number, or NaN for a missing value (got Infinity)');
+    expect(() => rowBytes('predictions', predictions, Buffer.from(JSON.stringify({ ...p, score: 0 }).replace('"score":0', '"score":1e400')))).toThrow('/score: must be a finite number, or NaN for a missing value (got Infinity)');
+  });
+
   it('refuses JSON missing a required field, naming it', () => {
     const { event_id: _omit, ...rest } = jsonForm(featureEvent(1));
     expect(() => rowBytes('features', cache, Buffer.from(JSON.stringify(rest)))).toThrow(/must have required property 'event_id' \(event_id\)/);
