@@ -147,7 +147,7 @@ export async function runIngestBench(options: {
     let produced = 0;
     const cpuAtStart = { ingest: latest.cpuMicros ?? 0, producer: ownCpuMicros(), broker: processCpuMicros(brokerPid) };
     const started = performance.now();
-    const trace = process.env.BENCH_TRACE ? setInterval(() => log(`    t=${((performance.now() - started) / 1000).toFixed(2)}s produced=${produced} received=${latest.received} stored=${latest.stored}`), 250) : undefined;
+    const trace = process.env.BENCH_TRACE ? setInterval(() => log(`    t=${((performance.now() - started) / 1000).toFixed(2)}s produced=${produced} received=${latest.received} stored=${latest.stored} sent=${JSON.stringify(sent)} positions=${JSON.stringify(latest.positions)}`), 250) : undefined;
     // Two sends in flight, so the broker always has the next chunk while one is being acknowledged.
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < events; i += CHUNK) {

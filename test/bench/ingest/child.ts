@@ -10,7 +10,7 @@ import { ingestOptions, tableSpec } from '../../../services/ingest/index.js';
 import { SERVICES } from '../../../services/cli/services.js';
 import { compileTranscoder } from '../../../services/ingest/avro/transcoder.js';
 import { startRuntime } from '../../../services/cli/runtime.js';
-import { avroSchema } from '../../../schemas/index.js';
+import { avroSchema, topicName } from '../../../schemas/index.js';
 import { encodeBenchEvents } from './events.js';
 
 const send = (msg: object): void => void process.send!(msg);
@@ -57,7 +57,10 @@ async function main(): Promise<void> {
   await ingest.start();
   send({ type: 'ready', schemaRegistryUrl: runtime.schemaRegistryUrl });
   const timer = setInterval(() => {
-    const positions = Object.fromEntries(ingest.lag().map((l) => [l.partition, l.position]));
+    // The features topic's only: the ingest also holds predictions and labels, whose partitions have the same numbers
+    // (keyed by partition alone, their zeros overwrote the features' positions and the producer waited forever).
+    const features = topicName(config.topicPrefix, 'features');
+    const positions = Object.fromEntries(ingest.lag().filter((l) => l.topic === features).map((l) => [l.partition, l.position]));
     const cpu = process.cpuUsage();
     send({ type: 'progress', ...ingest.stats(), positions, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system });
   }, 20);
