@@ -185,6 +185,7 @@ const gateway: ServiceDefinition<GatewayService> = {
         shadowQueueCapacity: c.gatewayShadowQueueCapacity,
         emitBufferCapacity: c.gatewayEmitBufferCapacity,
         emitBatchWaitMs: c.gatewayEmitBatchWaitMs,
+        overload: c.gatewayOverload,
         stickyKey: c.gatewayStickyKey,
         eventTimeHeader: c.gatewayEventTimeHeader,
       },

@@ -125,6 +125,20 @@ export class ModelUnavailableError extends DriftloopError {
   }
 }
 
+/**
+ * The service cannot take this request without losing something it must
+ * record (the gateway's events for Kafka): refused before any work, with a
+ * hint of when to try again (`Retry-After`).
+ */
+export class OverloadedError extends DriftloopError {
+  constructor(
+    reason: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super('DL_OVERLOADED', reason, 503, true);
+  }
+}
+
 /** The process is shutting down; work was not started. */
 export class ShutdownError extends DriftloopError {
   constructor(reason = 'shutting down') {

@@ -31,10 +31,16 @@ export const gatewayOptions = {
   }),
   gatewayEmitBufferCapacity: opt.int({
     env: 'GATEWAY_EMIT_BUFFER_CAPACITY',
-    doc: 'Feature and prediction events waiting to be produced to Kafka, at most; events beyond it are dropped (driftloop_gateway_emit_dropped_total), never the response.',
+    doc: 'Feature and prediction events waiting to be produced to Kafka, at most (at least twice GATEWAY_MAX_INSTANCES). What happens to a request whose events do not fit is GATEWAY_OVERLOAD.',
     default: 100_000,
     min: 1,
     max: 10_000_000,
+  }),
+  gatewayOverload: opt.enum({
+    env: 'GATEWAY_OVERLOAD',
+    doc: "When the emit buffer has no room for a request's events: reject answers 503 with Retry-After before any work (driftloop_gateway_shed_total), so every answered request is recorded; drop answers it and drops the events that do not fit (driftloop_gateway_emit_dropped_total), for when serving matters more than the loop's data.",
+    values: ['reject', 'drop'] as const,
+    default: 'reject',
   }),
   gatewayEmitBatchWaitMs: opt.int({
     env: 'GATEWAY_EMIT_BATCH_WAIT_MS',

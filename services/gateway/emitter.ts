@@ -10,8 +10,15 @@ export interface EmitterDeps {
   encode: EncodeEvent;
   topicPrefix: string;
   logger: Logger;
-  /** Events held at most; more are dropped. */
+  /** Events held at most, reservations included. */
   capacity: number;
+  /**
+   * What happens when the buffer has no room for a request's events:
+   * `reject` refuses the request before any work (admit() answers null, the
+   * caller answers 503), so nothing it answered goes unrecorded; `drop` lets
+   * it through and drops the events that do not fit, counted. @default 'reject'
+   */
+  overload?: 'reject' | 'drop';
   /** Longest an event waits before its batch is sent. */
   batchWaitMs: number;
   /** Events per send at most. @default 2000 */
@@ -20,9 +27,22 @@ export interface EmitterDeps {
   onSent?(topic: EmittedTopic, count: number): void;
 }
 
+/** Room reserved in the buffer for one request's events. */
+export interface EmitTicket {
+  /** Queues an event in the room reserved (past it, as emit() does). */
+  emit(topic: EmittedTopic, key: string, event: object): boolean;
+  /** Gives back the room not used (the request failed, or emitted fewer events). Idempotent. */
+  release(): void;
+}
+
 export interface Emitter {
   /** Queues an event; false when the buffer was full and it was dropped. Never waits. */
   emit(topic: EmittedTopic, key: string, event: object): boolean;
+  /**
+   * Reserves room for `events` events, or answers null when the buffer cannot
+   * hold them and the overload policy is `reject`. Never waits.
+   */
+  admit(events: number): EmitTicket | null;
   /** Resolves once everything queued before the call was sent (or dropped). */
   flush(): Promise<void>;
   readonly pending: number;
@@ -47,7 +67,9 @@ interface Pending {
  * the batch, not in the request.
  */
 export function createEmitter(deps: EmitterDeps): Emitter {
-  const { capacity, batchWaitMs, maxBatch = 2000 } = deps;
+  const { capacity, batchWaitMs, maxBatch = 2000, overload = 'reject' } = deps;
+  /** Room promised to admitted requests that have not emitted yet. */
+  let reserved = 0;
   const log = deps.logger.child({ component: 'emitter' });
   let buffer: Pending[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -117,16 +139,39 @@ export function createEmitter(deps: EmitterDeps): Emitter {
     timer = setTimeout(() => void kick(), batchWaitMs);
   }
 
+  function enqueue(topic: EmittedTopic, key: string, event: object, room: number): boolean {
+    if (buffer.length >= room) {
+      deps.onDropped?.(topic, 1, 'buffer_full');
+      return false;
+    }
+    buffer.push({ topic, key, event });
+    if (buffer.length >= maxBatch && !draining) void kick();
+    else schedule();
+    return true;
+  }
+
   return {
-    emit(topic, key, event) {
-      if (buffer.length >= capacity) {
-        deps.onDropped?.(topic, 1, 'buffer_full');
-        return false;
-      }
-      buffer.push({ topic, key, event });
-      if (buffer.length >= maxBatch && !draining) void kick();
-      else schedule();
-      return true;
+    // Unreserved events may use only what no admitted request was promised.
+    emit: (topic, key, event) => enqueue(topic, key, event, capacity - reserved),
+    admit(events) {
+      if (overload === 'drop') return { emit: (topic, key, event) => enqueue(topic, key, event, capacity - reserved), release: () => undefined };
+      if (buffer.length + reserved + events > capacity) return null;
+      let left = events;
+      reserved += left;
+      const release = (): void => {
+        reserved -= left;
+        left = 0;
+      };
+      return {
+        emit(topic, key, event) {
+          if (left === 0) return enqueue(topic, key, event, capacity - reserved);
+          left--;
+          reserved--;
+          // Its own room: the buffer may pass capacity only by what was promised.
+          return enqueue(topic, key, event, Number.POSITIVE_INFINITY);
+        },
+        release,
+      };
     },
     async flush() {
       while (buffer.length > 0 || draining) await (draining ?? kick());

@@ -15,6 +15,7 @@ export interface GatewayMetrics {
   shadowDropped: Counter;
   shadowQueueDepth: Gauge;
   emitDropped: Counter;
+  shed: Counter;
   emitted: Counter;
   /** 1 for each version a model serves now, by variant. */
   servedVersion: Gauge;
@@ -30,6 +31,7 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
     instances: counter(registry, 'driftloop_gateway_instances_total', 'Instances scored, by variant.', ['model', 'variant']),
     shadowDropped: counter(registry, 'driftloop_gateway_shadow_dropped_total', 'Requests not mirrored to the shadow version because the shadow queue was full.', ['model']),
     shadowQueueDepth: gauge(registry, 'driftloop_gateway_shadow_queue_depth', 'Requests waiting for or in shadow scoring.'),
+    shed: counter(registry, 'driftloop_gateway_shed_total', 'Requests refused with 503 because their events had no room in the emit buffer (GATEWAY_OVERLOAD=reject).', ['model']),
     emitDropped: counter(registry, 'driftloop_gateway_emit_dropped_total', 'Feature and prediction events not produced to Kafka, by reason (buffer_full, invalid, send_failed).', ['topic', 'reason']),
     emitted: counter(registry, 'driftloop_gateway_emitted_total', 'Feature and prediction events produced to Kafka.', ['topic']),
     servedVersion: gauge(registry, 'driftloop_gateway_model_version_loaded', '1 for each model version being served, by variant (champion, canary, shadow).', ['model', 'variant', 'version']),

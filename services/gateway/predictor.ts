@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { ValidationError, errorMessage, type Clock, type Logger } from '../common/index.js';
+import { OverloadedError, ValidationError, errorMessage, type Clock, type Logger } from '../common/index.js';
 import type { FeatureRow } from '../trainer/builtin/index.js';
 import type { Deployment } from './deployment.js';
-import type { Emitter } from './emitter.js';
+import type { EmitTicket, Emitter } from './emitter.js';
 import type { GatewayMetrics } from './metrics.js';
 import { mostOutlyingFeature, rowIsFinite } from './scores.js';
 import { createShadowQueue, type ShadowQueue } from './shadow-queue.js';
@@ -86,11 +86,13 @@ export function createPredictor(deps: PredictorDeps): Predictor {
    * `eventTime`: the request's, when a trusted caller gave one; else the answer is stamped now.
    * `keep`: the rows to emit (a shadow leaves out those it answered with NaN).
    */
-  function emitPredictions(model: string, version: string, variant: Variant, instances: readonly Instance[], scores: Scores, latencyMs: number, eventTime: number | undefined, keep: (i: number) => boolean = () => true): void {
+  function emitPredictions(
+    sink: Pick<Emitter, 'emit'>, model: string, version: string, variant: Variant, instances: readonly Instance[], scores: Scores, latencyMs: number, eventTime: number | undefined, keep: (i: number) => boolean = () => true,
+  ): void {
     const ts = eventTime ?? clock.now();
     instances.forEach((inst, i) => {
       if (!keep(i)) return;
-      emitter.emit('predictions', inst.eventId, {
+      sink.emit('predictions', inst.eventId, {
         event_id: inst.eventId, model, ts, model_version: version, variant, entity_id: inst.entityId, prediction: scores.labels[i]!, score: scores.scores[i]!, latency_ms: latencyMs,
       });
     });
@@ -124,7 +126,8 @@ export function createPredictor(deps: PredictorDeps): Predictor {
             const dropped = job.instances.filter((_, i) => !finite(i)).length;
             // The answer the shadow cannot give is left out, never emitted as NaN; the request itself was answered.
             if (dropped > 0) log.warn({ model: job.deployment.model, version: shadow.version, dropped }, 'shadow answered non-finite probabilities');
-            emitPredictions(job.deployment.model, shadow.version, 'shadow', job.instances, sliced, ms, job.eventTime, finite);
+            // Best effort: a mirrored answer takes what room is left, and is dropped (counted) when there is none.
+            emitPredictions(emitter, job.deployment.model, shadow.version, 'shadow', job.instances, sliced, ms, job.eventTime, finite);
             metrics.requestSeconds.observe({ model: job.deployment.model, variant: 'shadow' }, ms / 1000);
             offset += n;
           }
@@ -149,19 +152,16 @@ export function createPredictor(deps: PredictorDeps): Predictor {
     },
   });
 
-  const stickyKeyOf = (x: Instance): string => (deps.stickyKey === 'entity' ? (x.entityId ?? x.eventId) : x.eventId);
+  type Group = { variant: 'champion' | 'canary'; version: LoadedVersion; indices: number[] };
 
-  return {
-    async predict(deployment, instances, startedAt, eventTime) {
-      const { model, champion, canary } = deployment;
-      const toCanary = canary ? instances.map((x) => routesToCanary(model, canary.rolloutId, stickyKeyOf(x), canary.weight)) : null;
-      const groups: { variant: 'champion' | 'canary'; version: LoadedVersion; indices: number[] }[] = [{ variant: 'champion', version: champion, indices: [] }];
-      if (canary) groups.push({ variant: 'canary', version: canary.version, indices: [] });
-      instances.forEach((_, i) => groups[toCanary?.[i] ? 1 : 0]!.indices.push(i));
-
-      const results = new Array<InstanceResult>(instances.length);
-      const ts = eventTime ?? clock.now();
-      const scored = await Promise.all(
+  /** Scores and answers a request whose events have room (`ticket`). */
+  async function predictAdmitted(
+    deployment: Deployment, instances: readonly Instance[], startedAt: number, eventTime: number | undefined, groups: Group[], ticket: EmitTicket,
+  ): Promise<InstanceResult[]> {
+    const { model } = deployment;
+    const results = new Array<InstanceResult>(instances.length);
+    const ts = eventTime ?? clock.now();
+    const scored = await Promise.all(
         groups
           .filter((g) => g.indices.length > 0)
           .map(async (g) => {
@@ -175,7 +175,7 @@ export function createPredictor(deps: PredictorDeps): Predictor {
         if (j >= 0) throw unscorable(g.version, g.rows[j]!, g.indices[j]!);
       }
       for (const x of instances) {
-        emitter.emit('features', x.eventId, { event_id: x.eventId, model, ts, entity_id: x.entityId, numeric: x.features.numeric, categorical: x.features.categorical });
+        ticket.emit('features', x.eventId, { event_id: x.eventId, model, ts, entity_id: x.entityId, numeric: x.features.numeric, categorical: x.features.categorical });
       }
       for (const { variant, version, indices, rows, scores, ms } of scored) {
         const k = scores.classes.length;
@@ -186,7 +186,7 @@ export function createPredictor(deps: PredictorDeps): Predictor {
             classes: scores.classes, probabilities: scores.probabilities.subarray(j * k, (j + 1) * k),
           };
         });
-        emitPredictions(model, version.version, variant, rows, scores, ms, eventTime);
+        emitPredictions(ticket, model, version.version, variant, rows, scores, ms, eventTime);
       }
       const seconds = (performance.now() - startedAt) / 1000;
       for (const g of groups) if (g.indices.length > 0) metrics.requestSeconds.observe({ model, variant: g.variant }, seconds);
@@ -196,6 +196,30 @@ export function createPredictor(deps: PredictorDeps): Predictor {
         if (shadowQueue.offer({ deployment, shadow: deployment.shadow.version, instances, eventTime })) metrics.shadowQueueDepth.set(shadowQueue.depth);
       }
       return results;
+  }
+
+  const stickyKeyOf = (x: Instance): string => (deps.stickyKey === 'entity' ? (x.entityId ?? x.eventId) : x.eventId);
+
+  return {
+    async predict(deployment, instances, startedAt, eventTime) {
+      const { model, champion, canary } = deployment;
+      const toCanary = canary ? instances.map((x) => routesToCanary(model, canary.rolloutId, stickyKeyOf(x), canary.weight)) : null;
+      const groups: { variant: 'champion' | 'canary'; version: LoadedVersion; indices: number[] }[] = [{ variant: 'champion', version: champion, indices: [] }];
+      if (canary) groups.push({ variant: 'canary', version: canary.version, indices: [] });
+      instances.forEach((_, i) => groups[toCanary?.[i] ? 1 : 0]!.indices.push(i));
+
+      // Room for the request's events (its features, and one answer per instance) before any work: a request the
+      // gateway could answer but not record is refused with 503, never answered 200 with its events dropped.
+      const ticket = emitter.admit(2 * instances.length);
+      if (!ticket) {
+        metrics.shed.inc({ model });
+        throw new OverloadedError(`the gateway cannot record more events right now (${emitter.pending} waiting for Kafka); retry shortly`);
+      }
+      try {
+        return await predictAdmitted(deployment, instances, startedAt, eventTime, groups, ticket);
+      } finally {
+        ticket.release();
+      }
     },
     shadowIdle: () => shadowQueue.idle(),
     close: () => shadowQueue.close(),

@@ -1,4 +1,4 @@
-import { ShutdownError, errorMessage, systemClock, type ServiceDeps } from '../common/index.js';
+import { ConfigError, ShutdownError, errorMessage, systemClock, type ServiceDeps } from '../common/index.js';
 import type { Deployment } from './deployment.js';
 import { createEmitter, type Emitter } from './emitter.js';
 import { createEventEncoder, type EncodeEvent } from './event-encoder.js';
@@ -19,6 +19,8 @@ export interface GatewaySettings {
   shadowQueueCapacity: number;
   emitBufferCapacity: number;
   emitBatchWaitMs: number;
+  /** @default 'reject' */
+  overload?: 'reject' | 'drop';
   stickyKey: 'entity' | 'event';
   /** A lower-case request header whose value (epoch ms or ISO-8601) stamps the request's events; empty: the clock. @default '' */
   eventTimeHeader?: string;
@@ -55,6 +57,10 @@ export interface GatewayService {
  */
 export function createGatewayService(deps: GatewayDeps): GatewayService {
   const { settings } = deps;
+  // A request of the largest size must fit, or it could never be admitted.
+  if (settings.emitBufferCapacity < 2 * settings.maxInstances) {
+    throw new ConfigError('GATEWAY_EMIT_BUFFER_CAPACITY', `must be at least twice GATEWAY_MAX_INSTANCES (${2 * settings.maxInstances}): a request's features and answers must fit; got ${settings.emitBufferCapacity}`);
+  }
   const log = deps.logger.child({ service: 'gateway' });
   const metrics = gatewayMetrics(deps.metrics);
   const cache = createVersionCache({ load: loadVersion, onCloseError: (err) => log.warn({ err: errorMessage(err) }, 'closing a retired model failed') });
@@ -81,6 +87,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     logger: log,
     capacity: settings.emitBufferCapacity,
     batchWaitMs: settings.emitBatchWaitMs,
+    overload: settings.overload ?? 'reject',
     onDropped: (topic, count, reason) => metrics.emitDropped.inc({ topic, reason }, count),
     onSent: (topic, count) => metrics.emitted.inc({ topic }, count),
   });

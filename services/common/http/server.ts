@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import { DriftloopError, errorMessage } from '../errors.js';
+import { DriftloopError, OverloadedError, errorMessage } from '../errors.js';
 import { quoteInput } from '../echo.js';
 
 export type ReadinessCheck = () => Promise<void> | void;
@@ -85,7 +85,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   app.setErrorHandler((err: FastifyError | DriftloopError, req, reply) => {
     if (err instanceof DriftloopError) {
-      if (err.statusCode >= 500) req.log.error({ err }, 'request failed');
+      if (err instanceof OverloadedError) void reply.header('retry-after', String(err.retryAfterSeconds));
+      else if (err.statusCode >= 500) req.log.error({ err }, 'request failed');
       return reply.status(err.statusCode).send({ error: err.code, message: err.message });
     }
     const status = err.statusCode ?? 500;

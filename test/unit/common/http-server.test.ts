@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer, MAX_PARAM_LENGTH, type HttpServer, type HttpTimeouts } from '../../../services/common/http/index.js';
 import { MODEL_NAME_MAX_LENGTH } from '../../../schemas/index.js';
-import { createMetricsRegistry, silentLogger } from '../../../services/common/index.js';
+import { OverloadedError, createMetricsRegistry, silentLogger } from '../../../services/common/index.js';
 
 const servers: HttpServer[] = [];
 afterEach(async () => {
@@ -13,6 +13,9 @@ async function serve(timeouts: Partial<HttpTimeouts> = {}): Promise<{ server: Ht
   const server = createHttpServer({ logger: silentLogger(), registry: createMetricsRegistry({ processMetrics: false }), timeouts });
   server.app.get('/models/:model', async (req) => ({ model: (req.params as { model: string }).model }));
   server.app.post('/echo', async (req) => req.body);
+  server.app.get('/busy', async () => {
+    throw new OverloadedError('cannot record more events right now', 2);
+  });
   servers.push(server);
   return { server, url: new URL(await server.listen()) };
 }
@@ -63,5 +66,13 @@ describe('the shared HTTP server', () => {
     expect(tooLong.json()).toEqual({ error: 'DL_URI_TOO_LONG', message: expect.stringContaining(`longer than ${MAX_PARAM_LENGTH} characters`) });
     // The path is not echoed whole.
     expect(tooLong.body.length).toBeLessThan(300);
+  });
+
+  it('answers an overloaded service with 503, its reason and Retry-After', async () => {
+    const { server } = await serve();
+    const res = await server.app.inject({ method: 'GET', url: '/busy' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.json()).toEqual({ error: 'DL_OVERLOADED', message: 'cannot record more events right now' });
   });
 });

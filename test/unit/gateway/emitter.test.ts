@@ -50,6 +50,43 @@ describe('event emitter', () => {
     expect(sent.flatMap((s) => s.messages.map((m) => m.key))).toEqual([...['a0', 'a1', 'a2', 'a3'], ...Array.from({ length: 10 }, (_, i) => `b${i}`)]);
   });
 
+  it('admits a request only with room for all its events, keeps the room for it, and gives back what it did not use', async () => {
+    const { bus, sent, holdUntil } = recordingBus();
+    let release!: () => void;
+    holdUntil(new Promise((r) => (release = r)));
+    const drops: [string, number, string][] = [];
+    const emitter = createEmitter({ bus, encode, topicPrefix: '', logger: silentLogger(), capacity: 10, batchWaitMs: 60_000, maxBatch: 100, onDropped: (t, n, why) => drops.push([t, n, why]) });
+    const first = emitter.admit(6)!;
+    expect(first).not.toBeNull();
+    // 4 of 10 left: a request of 6 is refused, one of 4 admitted.
+    expect(emitter.admit(6)).toBeNull();
+    const second = emitter.admit(4)!;
+    expect(second).not.toBeNull();
+    // Unreserved events (a shadow's answers) cannot take the reserved room.
+    expect(emitter.emit('predictions', 'shadow', {})).toBe(false);
+    for (let i = 0; i < 6; i++) expect(first.emit('features', `f${i}`, {})).toBe(true);
+    second.emit('features', 's0', {});
+    second.release();
+    // What the second did not use is free again: 3 events.
+    expect(emitter.admit(4)).toBeNull();
+    const third = emitter.admit(3)!;
+    for (let i = 0; i < 3; i++) expect(third.emit('predictions', `t${i}`, {})).toBe(true);
+    expect(emitter.pending).toBe(10);
+    expect(drops).toEqual([['predictions', 1, 'buffer_full']]);
+    release();
+    await emitter.close();
+    expect(sent.flatMap((s) => s.messages.map((m) => m.key)).sort()).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 's0', 't0', 't1', 't2'].sort());
+  });
+
+  it('with the drop policy admits every request and drops, counted, what does not fit', () => {
+    const { bus } = recordingBus();
+    const drops: [string, number, string][] = [];
+    const emitter = createEmitter({ bus, encode, topicPrefix: '', logger: silentLogger(), capacity: 2, batchWaitMs: 60_000, overload: 'drop', onDropped: (t, n, why) => drops.push([t, n, why]) });
+    const ticket = emitter.admit(4)!;
+    expect([0, 1, 2, 3].map((i) => ticket.emit('features', `f${i}`, {}))).toEqual([true, true, false, false]);
+    expect(drops).toHaveLength(2);
+  });
+
   it('counts a batch the broker refuses as dropped and goes on', async () => {
     const { bus } = recordingBus({ fail: true });
     const drops: [string, number, string][] = [];

@@ -15,6 +15,7 @@ function recordingEmitter(): Emitter & { events: { topic: EmittedTopic; key: str
   return {
     events,
     emit: (topic, key, event) => events.push({ topic, key, event: event as Record<string, unknown> }) > 0,
+    admit: () => ({ emit: (topic, key, event) => events.push({ topic, key, event: event as Record<string, unknown> }) > 0, release: () => undefined }),
     flush: async () => {},
     pending: 0,
     close: async () => {},
@@ -41,6 +42,20 @@ async function overflowingScorer(): Promise<Scorer> {
 }
 
 describe('predictor', () => {
+  it('refuses a request with 503 before scoring when its events have no room, and records every request it answers', async () => {
+    const scorer = builtinScorer(await trainTinyModel(1, { algorithm: 'logistic' }));
+    const emitter = recordingEmitter();
+    let room = 4;
+    const full: Emitter = { ...emitter, admit: (n) => (n <= room ? (room -= n, emitter.admit(n)) : null) };
+    const predictor = predictorWith(full);
+    const answered = await predictor.predict(deploymentOf(loaded('1', scorer)), [instance('a', 0.1), instance('b', 0.2)], 0);
+    expect(answered).toHaveLength(2);
+    expect(emitter.events.map((e) => `${e.topic}:${e.key}`).sort()).toEqual(['features:a', 'features:b', 'predictions:a', 'predictions:b']);
+    const refused = await predictor.predict(deploymentOf(loaded('1', scorer)), [instance('c', 0.3)], 0).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ code: 'DL_OVERLOADED', statusCode: 503, retriable: true, retryAfterSeconds: 1 });
+    expect(emitter.events).toHaveLength(4);
+  });
+
   it('refuses an instance the model answers with NaN, naming it and its most outlying feature, and emits nothing for the request', async () => {
     const scorer = await overflowingScorer();
     const x = scorer.preprocessing.numeric.find((f) => f.name === 'x')!;
