@@ -3,12 +3,13 @@
  * (absolute numbers vary with the machine; ratios travel).
  *
  *   npm run bench                          every bench: ingest, drift, trainer, torch, search, gateway, rollout, backtest
- *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`, `gateway`, `rollout`, `backtest`)
+ *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`, `gateway`, `gateway-overload`, `rollout`, `backtest`)
  *   npm run bench -- backtest --backtest-elec2-only   Elec2 without the generated streams
  *   npm run bench -- --events 200000       smaller ingest run
  *   npm run bench -- drift --drift-max-rows 1000000
  *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
  *   npm run bench -- gateway --gateway-rate 2000 --gateway-seconds 5 --gateway-rounds 3
+ *   npm run bench -- gateway-overload       1x, 2x, 4x the sustained rate: events dropped per million requests
  */
 import { parseArgs } from 'node:util';
 import { startEmbeddedKafka } from '../../services/common/index.js';
@@ -19,10 +20,11 @@ import { runTorchBench } from './trainer/torch.js';
 import { runSearchBench, searchBenchRows } from './hpo/bench.js';
 import { runTabularSearchBench } from './hpo/tabular.js';
 import { runGatewayBenchInChild } from './gateway/bench.js';
+import { runGatewayOverloadBench } from './gateway/overload.js';
 import { runRolloutNoiseBench } from './rollout/noise.js';
 import { runBacktestBench } from './backtest/bench.js';
 
-const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search', 'gateway', 'rollout', 'backtest'] as const;
+const BENCHES = ['ingest', 'drift', 'trainer', 'torch', 'search', 'gateway', 'gateway-overload', 'rollout', 'backtest'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const { values, positionals } = parseArgs({
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
   if (selected.includes('torch')) await runTorchBench({ epochs: 5, log: console.log });
   if (selected.includes('search')) await search();
   if (selected.includes('gateway')) await runGatewayBenchInChild({ rate: Number(values['gateway-rate']), seconds: Number(values['gateway-seconds']), rounds: Number(values['gateway-rounds']) });
+  if (selected.includes('gateway-overload')) await runGatewayOverloadBench({ seconds: Number(values['gateway-seconds']) });
   if (selected.includes('rollout')) rollout();
   if (selected.includes('backtest')) await runBacktestBench({ log: console.log, streams: !values['backtest-elec2-only'] });
 }

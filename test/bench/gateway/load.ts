@@ -30,6 +30,8 @@ export interface Samples {
   failed: number;
   /** p99 of each round pooled in. */
   roundP99s: number[];
+  /** Answers by HTTP status ('error' for a failed connection), when one run made them. */
+  statuses?: Record<string, number>;
 }
 
 export function quantile(sorted: Float64Array, q: number): number {
@@ -53,7 +55,7 @@ export function runLoad(url: string, bodies: string[], spec: LoadSpec): Promise<
     worker.once('message', (m: { latencies: Float64Array; statuses: Record<string, number>; elapsedMs: number }) => {
       const failed = Object.entries(m.statuses).reduce((n, [status, count]) => n + (status === '200' ? 0 : count), 0);
       void worker.terminate();
-      resolve({ latencies: Array.from(m.latencies), elapsedMs: m.elapsedMs, failed, roundP99s: [] });
+      resolve({ latencies: Array.from(m.latencies), elapsedMs: m.elapsedMs, failed, roundP99s: [], statuses: m.statuses });
     });
     worker.once('error', reject);
   });
