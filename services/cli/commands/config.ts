@@ -18,16 +18,23 @@ export const OPTION_GROUPS: Record<string, Record<string, Option<unknown>>> = {
   gateway: gatewayOptions,
 };
 
+/** Every option, in the order the table lists them. */
+function optionRows(): { env: string; default: string; allowed: string; doc: string }[] {
+  return Object.values(OPTION_GROUPS).flatMap((options) => Object.values(options).map((o) => ({ env: o.env, default: o.defaultText ?? '(required)', allowed: o.allowed, doc: o.doc })));
+}
+
+/** The configuration table in Markdown: the README's, which a test holds to this. */
+export function configMarkdown(): string {
+  const cell = (s: string): string => s.replace(/\|/g, '\\|');
+  return [
+    '| variable | default | allowed | meaning |',
+    '|---|---|---|---|',
+    ...optionRows().map((r) => `| \`${r.env}\` | ${r.default === '' ? '(empty)' : `\`${cell(r.default)}\``} | ${cell(r.allowed)} | ${cell(r.doc)} |`),
+  ].join('\n');
+}
+
 /** The configuration table (the README's is this output with --markdown). */
 export function printConfig(markdown: boolean): void {
-  const rows = Object.entries(OPTION_GROUPS).flatMap(([group, options]) =>
-    Object.values(options).map((o) => ({ group, env: o.env, default: o.defaultText ?? '(required)', allowed: o.allowed, doc: o.doc })),
-  );
-  if (!markdown) {
-    for (const r of rows) console.log(`${r.env}=${r.default}\n    ${r.doc} Allowed: ${r.allowed}.`);
-    return;
-  }
-  console.log('| variable | default | allowed | meaning |\n|---|---|---|---|');
-  const cell = (s: string): string => s.replace(/\|/g, '\\|');
-  for (const r of rows) console.log(`| \`${r.env}\` | ${r.default === '' ? '(empty)' : `\`${cell(r.default)}\``} | ${cell(r.allowed)} | ${cell(r.doc)} |`);
+  if (markdown) return void console.log(configMarkdown());
+  for (const r of optionRows()) console.log(`${r.env}=${r.default}\n    ${r.doc} Allowed: ${r.allowed}.`);
 }
