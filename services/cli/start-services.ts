@@ -1,4 +1,4 @@
-import { commonOptions, loadConfig, type ClickHouse, type Logger, type Registry } from '../common/index.js';
+import { commonOptions, gauge, loadConfig, type ClickHouse, type Logger, type Registry } from '../common/index.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { SERVICES, registerServiceRoutes, type RunnableService, type ServiceName } from './services.js';
 
@@ -44,6 +44,10 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     },
   });
   ready.runtime = runtime;
+  if (config.kafkaBrokers.length === 0) {
+    // The embedded broker's one limit operators must know about, as a figure a dashboard can show next to consumer lag.
+    gauge(runtime.metrics, 'driftloop_embedded_kafka_partition_retention_bytes', `Bytes of each partition the embedded broker keeps (${EMBEDDED_RETENTION_NOTE}); a consumer further behind loses messages. Absent on real Kafka.`).set(EMBEDDED_PARTITION_RETENTION_BYTES);
+  }
   const started: { name: ServiceName; service: RunnableService }[] = [];
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -86,6 +90,7 @@ export interface RuntimeInfo {
 }
 
 /** The embedded broker keeps about this much of each partition (the mock cluster's fixed limit). */
+export const EMBEDDED_PARTITION_RETENTION_BYTES = 5 * 1024 * 1024;
 export const EMBEDDED_RETENTION_NOTE = 'it keeps only about the last 5 MiB of each partition';
 
 function runtimeInfo(runtime: Runtime | undefined, embedded: boolean, names: readonly ServiceName[]): RuntimeInfo {
