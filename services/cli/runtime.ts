@@ -10,6 +10,7 @@ import {
   createSchemaCache,
   migrate,
   redactConfig,
+  requireReadToken,
   startEmbeddedKafka,
   commonOptions,
   type ClickHouse,
@@ -104,6 +105,7 @@ export async function startRuntime(config: CommonConfig, logger: Logger, options
     const http = createHttpServer({ logger, registry: metrics, host: config.httpHost, port: config.httpPort });
     closers.push(() => http.close());
     http.addReadinessCheck('clickhouse', () => clickhouse.ping());
+    if (config.readToken) http.app.addHook('onRequest', requireReadToken([config.readToken, config.adminToken], [SCHEMA_REGISTRY_PATH]));
     if (options.startup) http.addReadinessCheck('startup', options.startup);
 
     let embeddedRegistry: SchemaRegistryService | undefined;

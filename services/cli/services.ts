@@ -191,7 +191,7 @@ const gateway: ServiceDefinition<GatewayService> = {
       },
     });
   },
-  routes: (app, _context, service) => registerGatewayRoutes(app, { gateway: service }),
+  routes: (app, { env }, service) => registerGatewayRoutes(app, { gateway: service, apiKeys: loadConfig(gatewayOptions, env).gatewayApiKeys }),
 };
 
 const rollout: ServiceDefinition<RolloutController> = {

@@ -49,6 +49,12 @@ export const gatewayOptions = {
     min: 0,
     max: 60_000,
   }),
+  gatewayApiKeys: opt.list({
+    env: 'GATEWAY_API_KEYS',
+    doc: 'Set: the predict routes (POST /v1/models/<m>:predict, /v2/models/<m>/infer) need one of these keys, as Authorization: Bearer <key> or X-API-Key: <key>. Empty: open, as behind a KServe or Seldon ingress that authenticates.',
+    default: [],
+    secret: true,
+  }),
   gatewayEventTimeHeader: opt.string({
     env: 'GATEWAY_EVENT_TIME_HEADER',
     doc: "A request header (e.g. x-driftloop-event-time) whose value, epoch ms or ISO-8601, stamps the request's feature and prediction events instead of the gateway's clock: for a trusted caller that replays history in its own time (the demo), so windows, cooldowns and schedules mean what they say. Empty: the clock, always; leave it empty where callers are not trusted.",

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError, ShutdownError, ValidationError } from '../common/index.js';
+import { NotFoundError, ShutdownError, ValidationError, requireApiKey } from '../common/index.js';
 import type { Deployment } from './deployment.js';
 import { isObject, numericScalesOf, parseV1Request, v1FeaturePath, type InstanceOptions } from './instances.js';
 import { UnscorableInstanceError } from './predictor.js';
@@ -30,7 +30,13 @@ interface Params {
  *   GET  /v2/health/live, /v2/health/ready
  *   GET  /gateway/models                 what each model serves now, and load errors
  */
-export async function registerGatewayRoutes(app: FastifyInstance, options: { gateway: () => GatewayService | undefined }): Promise<void> {
+export interface GatewayRoutesOptions {
+  gateway: () => GatewayService | undefined;
+  /** Set: the predict routes need one of them (Bearer or X-API-Key). Empty: open. @default [] */
+  apiKeys?: readonly string[];
+}
+
+export async function registerGatewayRoutes(app: FastifyInstance, options: GatewayRoutesOptions): Promise<void> {
   const gateway = (): GatewayService => {
     const g = options.gateway();
     if (!g) throw new ShutdownError('the gateway is not running');
@@ -90,6 +96,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, options: { gat
   }
 
   await app.register(async (api) => {
+    if (options.apiKeys?.length) api.addHook('onRequest', requireApiKey(options.apiKeys));
     api.addHook('onResponse', async (req, reply) => {
       const protocol = req.url.startsWith('/v1/') ? 'v1' : 'v2';
       const { name, target } = req.params as Params;

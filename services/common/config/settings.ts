@@ -106,6 +106,12 @@ export const processOptions = {
   }),
   httpHost: opt.string({ env: 'HTTP_HOST', doc: 'Address the HTTP server binds.', default: '127.0.0.1' }),
   httpPort: opt.int({ env: 'HTTP_PORT', doc: 'Port of the HTTP server (health, metrics, APIs); 0 picks a free one.', default: 8080, min: 0, max: 65535 }),
+  readToken: opt.string({
+    env: 'DRIFTLOOP_READ_TOKEN',
+    doc: 'Set: every read route (GET, HEAD) but health, readiness, metrics and the Schema Registry (which has its own) needs Authorization: Bearer with it or the admin token. Empty: reads are open.',
+    default: '',
+    secret: true,
+  }),
   adminToken: opt.string({
     env: 'DRIFTLOOP_ADMIN_TOKEN',
     doc: 'Bearer token required by admin endpoints. Empty: admin endpoints refuse every request.',
