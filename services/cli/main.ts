@@ -24,47 +24,11 @@ import { BACKTEST_USAGE, backtestCommand } from './commands/backtest.js';
 import { BACKTEST_POLICIES } from './backtest/defaults.js';
 import { cancelRunCommand, compareRunsCommand, listRunsCommand, reproduceCommand, showRunCommand } from './commands/runs.js';
 
+import { COMMANDS, USAGE, closestCommand, commandUsage } from './usage.js';
+
 /** A command line that does not parse: usage goes with the message, exit code 2. */
 class UsageError extends Error {}
 
-const USAGE = `usage: driftloop <command>
-
-  up [--services a,b]     run all services (or the named ones) in one process
-  run <service>           run one service against the configured servers
-  demo [--fast | --full] [--dir D]   the whole loop on Elec2: drift, retrain, evaluation,
-                          rollout; a summary and D/report.html (D: .data/demo; --fast,
-                          the default, takes about a minute, --full replays every record)
-  config [--markdown]     list configuration options
-  status                  per model: champion, rollout in flight, open runs; ingest lag
-  runs [--model M] [--open] [--limit N]   list retraining runs
-  runs show <run>         one run: spec, data and code version, trials, artifacts
-  runs compare <run> <run>...             best params and metrics side by side
-  runs cancel <run>       cancel an open run (needs DRIFTLOOP_ADMIN_TOKEN)
-  reproduce <run>         re-execute a done run from its record, compare metrics
-                          (exit 1 when they differ; needs DRIFTLOOP_ADMIN_TOKEN)
-  models                  registered models, version counts, aliases
-  models show <model>     versions with status, aliases, lineage, metrics
-  approve <model> <version> --reason R [--actor A]   approve a pending version
-  reject <model> <version> --reason R [--actor A]    reject a version
-  rollout <model>         the model's rollout: state, step, weight, last checks
-  promote <model>         promote the candidate now (skips the remaining steps)
-  rollback <model> --reason R   roll the candidate back (or, with none, undo the last promotion)
-  pause <model>, resume <model>  hold or continue a rollout
-  rollout approve <model> pass a rollout's manual gate
-  replay dead-letters --from P [--to P] [--source T] [--dry-run]
-                          re-publish dead letters to the topics they came from
-  replay <topic> --from P --group G [--wait 45s] [--dry-run]
-                          rewind group G (a group id or service: ingest, drift, trainer,
-                          evaluator, registry, rollout) on <topic> to P; the group must be stopped
-                          P: earliest, latest, an offset, a time (2025-01-31T12:00:00Z) or a duration
-                          ago (30m, 2h); replay talks to Kafka itself (KAFKA_BROKERS, TOPIC_PREFIX)
-  backtest [--history H] [--policies JSON] [--schedules 1,2,4,13] [--report F] [--json]
-                          replay a labeled history in event time: each policy (as DRIFT_POLICIES)
-                          and retraining schedule side by side (driftloop backtest --help)
-
-  Every command but up, run, demo, config, replay and backtest talks to a running driftloop: --url (default $DRIFTLOOP_URL
-  or http://127.0.0.1:8080), --json for machine-readable output.
-`;
 
 const API_FLAGS = { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } } as const;
 
@@ -78,6 +42,11 @@ function apiOptions(values: { url?: string; token?: string; json?: boolean }): A
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Every command's own help (backtest has a longer one of its own).
+  if (command && command !== 'backtest' && (COMMANDS as readonly string[]).includes(command) && rest.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(commandUsage(command));
+    return;
+  }
   switch (command) {
     case 'up': {
       const { values } = parseArgs({ args: rest, options: { services: { type: 'string' } } });
@@ -180,10 +149,13 @@ async function main(argv: string[]): Promise<void> {
     case undefined:
     case 'help':
     case '--help':
+    case '-h':
       process.stdout.write(USAGE);
       return;
-    default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    default: {
+      const near = closestCommand(command);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}${near ? `; did you mean "${near}"?` : ''}`);
+    }
   }
 }
 

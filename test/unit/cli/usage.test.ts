@@ -1,0 +1,33 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, closestCommand, commandUsage } from '../../../services/cli/usage.js';
+import { CLI_MAIN } from '../../support/process.js';
+
+describe('the driftloop command line', () => {
+  it('has help for every command, holding only that command\'s lines', () => {
+    for (const command of COMMANDS.filter((c) => c !== 'help')) {
+      const lines = commandUsage(command).split('\n').filter((l) => /^ {2}\S/.test(l));
+      expect(lines.length, command).toBeGreaterThan(0);
+      for (const line of lines) expect(line.trim().split(/[\s,]/)[0] === command || line.includes(`, ${command} `), `${command}: ${line}`).toBe(true);
+    }
+    expect(commandUsage('replay')).toContain('P: earliest, latest, an offset');
+  });
+
+  it('suggests the command a typo meant, and nothing for what is far from any', () => {
+    expect(closestCommand('stauts')).toBe('status');
+    expect(closestCommand('rollbak')).toBe('rollback');
+    expect(closestCommand('modles')).toBe('models');
+    expect(closestCommand('deploy-everything')).toBeUndefined();
+  });
+
+  it('answers <command> --help and -h with exit 0, and a typo with exit 2 and the suggestion', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const help = run('status', '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toBe(commandUsage('status'));
+    const typo = run('stauts');
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain('unknown command "stauts"; did you mean "status"?');
+    expect(execFileSync(process.execPath, ['--import', 'tsx', CLI_MAIN, '-h'], { encoding: 'utf8' })).toMatch(/^usage: driftloop <command>/);
+  });
+});
