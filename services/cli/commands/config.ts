@@ -33,8 +33,21 @@ export function configMarkdown(): string {
   ].join('\n');
 }
 
-/** The configuration table (the README's is this output with --markdown). */
-export function printConfig(markdown: boolean): void {
+/**
+ * The configuration in effect: each option's value from `env` (checked, so a
+ * bad one fails here naming the key), or its default; secrets as <set>. With
+ * `markdown`, the table of options and defaults (the README's).
+ */
+export function printConfig(markdown: boolean, env: NodeJS.ProcessEnv = process.env): void {
   if (markdown) return void console.log(configMarkdown());
-  for (const r of optionRows()) console.log(`${r.env}=${r.default}\n    ${r.doc} Allowed: ${r.allowed}.`);
+  // Every value is read before anything is printed: a bad one fails alone, naming its key.
+  const lines = Object.values(OPTION_GROUPS).flatMap((options) =>
+    Object.values(options).map((o) => {
+      const raw = env[o.env];
+      const set = raw !== undefined && raw !== '';
+      const value = set ? (o.secret ? (o.read(raw), '<set>') : o.render(o.read(raw))) : (o.defaultText ?? '(required)');
+      return `${o.env}=${value}${set ? `   (set; default ${o.defaultText === '' ? '(empty)' : (o.defaultText ?? 'none')})` : ''}\n    ${o.doc} Allowed: ${o.allowed}.`;
+    }),
+  );
+  console.log(lines.join('\n'));
 }

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../common/index.js';
+import { DURATION_UNIT_MS, ValidationError, durationMs } from '../../common/index.js';
 
 /** Where in a topic a replay starts or ends: the same on every partition. */
 export type Position =
@@ -10,7 +10,7 @@ export type Position =
 export const POSITION_FORMS =
   'earliest, latest, an offset (e.g. 1500, on every partition), a time (e.g. 2025-01-31T12:00:00Z or 2025-01-31) or a duration ago (e.g. 90s, 30m, 2h, 7d)';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS = DURATION_UNIT_MS;
 
 /** Reads `earliest`, `latest`, an offset, an ISO-8601 time or a duration ago (relative to `now`). */
 export function parsePosition(flag: string, text: string, now: number): Position {
@@ -32,9 +32,9 @@ export function parsePosition(flag: string, text: string, now: number): Position
 
 /** A duration such as `500ms`, `90s`, `2m`, in milliseconds. */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
-  if (!m) throw new ValidationError(flag, `${JSON.stringify(text)} is not a duration: use a number with ms, s, m, h, d or w (e.g. 45s, 2m, 4w)`);
-  return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
+  const ms = durationMs(text);
+  if (ms === undefined) throw new ValidationError(flag, `${JSON.stringify(text)} is not a duration: use a number with ms, s, m, h, d or w (e.g. 45s, 2m, 4w)`);
+  return ms;
 }
 
 /** How a position reads in output: the time as ISO text, else as given. */

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { durationMs } from './duration.js';
 
 /**
  * A tiny schema language for configuration read from the environment. Each
@@ -15,6 +16,8 @@ export interface Option<T> {
   readonly defaultText: string | undefined;
   readonly secret: boolean;
   read(raw: string | undefined): T;
+  /** A value as the variable would spell it. */
+  render(value: T): string;
 }
 
 interface BaseSpec<T> {
@@ -32,6 +35,7 @@ function option<T>(spec: BaseSpec<T>, allowed: string, parse: (raw: string) => T
     allowed,
     secret: spec.secret ?? false,
     defaultText: spec.default === undefined ? undefined : render(spec.default),
+    render,
     read(raw) {
       if (raw === undefined || raw === '') {
         if (spec.default !== undefined) return spec.default;
@@ -59,12 +63,14 @@ export const opt = {
 
   int(spec: BaseSpec<number> & { min?: number; max?: number }): Option<number> {
     const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = spec;
-    const allowed = `an integer from ${min} to ${max}`;
+    // Options in milliseconds (…_MS) also take a duration, as `replay --from 2h` does.
+    const inMs = spec.env.endsWith('_MS');
+    const allowed = `an integer from ${min} to ${max}${inMs ? ' (ms), or a duration such as 30s, 5m, 1h, 2d' : ''}`;
     return option(
       spec,
       allowed,
       (raw) => {
-        const n = Number(raw);
+        const n = (inMs ? durationMs(raw) : undefined) ?? Number(raw);
         if (!Number.isInteger(n)) fail('not an integer');
         if (n < min || n > max) fail('out of range');
         return n;

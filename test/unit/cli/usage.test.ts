@@ -30,4 +30,18 @@ describe('the driftloop command line', () => {
     expect(typo.stderr).toContain('unknown command "stauts"; did you mean "status"?');
     expect(execFileSync(process.execPath, ['--import', 'tsx', CLI_MAIN, '-h'], { encoding: 'utf8' })).toMatch(/^usage: driftloop <command>/);
   });
+
+  it('prints the configuration in effect, not the defaults, and refuses a bad value naming its key', () => {
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', CLI_MAIN, 'config'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+    const shown = run({ HTTP_PORT: '9999', DRIFT_WINDOW_MS: '2h', DRIFTLOOP_ADMIN_TOKEN: 'secret-value' });
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/^HTTP_PORT=9999 {3}\(set; default 8080\)$/m);
+    expect(shown.stdout).toMatch(/^DRIFT_WINDOW_MS=7200000 {3}\(set; default 3600000\)$/m);
+    expect(shown.stdout).toMatch(/^DRIFTLOOP_ADMIN_TOKEN=<set>/m);
+    expect(shown.stdout).not.toContain('secret-value');
+    const bad = run({ DRIFT_WINDOW_MS: 'an hour' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('config DRIFT_WINDOW_MS: "an hour" is not valid');
+  });
 });

@@ -18,6 +18,15 @@ describe('config', () => {
     expect(() => loadConfig(commonOptions, { HTTP_PORT: '70000' })).toThrow(/HTTP_PORT.*out of range.*from 0 to 65535/);
   });
 
+  it('takes a duration for an option in milliseconds, and only there', () => {
+    const schema = { windowMs: opt.int({ env: 'X_WINDOW_MS', doc: 'd', default: 1000, min: 1000 }), count: opt.int({ env: 'X_COUNT', doc: 'd', default: 1 }) };
+    expect(loadConfig(schema, { X_WINDOW_MS: '1h' }).windowMs).toBe(3_600_000);
+    expect(loadConfig(schema, { X_WINDOW_MS: '1.5s' }).windowMs).toBe(1500);
+    expect(loadConfig(schema, { X_WINDOW_MS: '7200000' }).windowMs).toBe(7_200_000);
+    expect(() => loadConfig(schema, { X_WINDOW_MS: '500ms' })).toThrow(/X_WINDOW_MS: "500ms" is not valid: out of range \(allowed: an integer from 1000 to \d+ \(ms\), or a duration such as 30s, 5m, 1h, 2d\)/);
+    expect(() => loadConfig(schema, { X_COUNT: '1h' })).toThrow(/X_COUNT: "1h" is not valid: not an integer \(allowed: an integer from/);
+  });
+
   it('reports every bad key at once', () => {
     try {
       loadConfig(commonOptions, { HTTP_PORT: 'x', LOG_LEVEL: 'loud', KAFKA_BROKERS: 'nohostport' });
