@@ -1,5 +1,6 @@
 import { ConfigError, commonOptions, createLogger, loadConfig } from '../../common/index.js';
 import { SERVICE_NAMES, type ServiceName } from '../services.js';
+import { OPTION_GROUPS } from './config.js';
 import { EMBEDDED_RETENTION_NOTE, startServices, type RunningServices } from '../start-services.js';
 
 export function parseServiceNames(list: string | undefined): ServiceName[] {
@@ -17,6 +18,8 @@ export function parseServiceNames(list: string | undefined): ServiceName[] {
  */
 export async function up(names: readonly ServiceName[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(commonOptions, env);
+  // Every named service's options are checked before any engine starts: a bad value fails at once, naming its key.
+  for (const name of names) loadConfig(OPTION_GROUPS[name]!, env);
   const logger = createLogger({ service: 'driftloop', level: config.logLevel });
   const onFatal = (err: Error): void => {
     logger.fatal({ err }, 'fatal error; exiting so a supervisor restarts the process');

@@ -44,4 +44,12 @@ describe('the driftloop command line', () => {
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain('config DRIFT_WINDOW_MS: "an hour" is not valid');
   });
+
+  it('refuses a bad service option at up before any engine starts, naming the key', () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', CLI_MAIN, 'up'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, DRIFT_WINDOW_MS: 'x' } });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain('config DRIFT_WINDOW_MS: "x" is not valid');
+    // Nothing started: no log line at all (the engines log as they start).
+    expect(res.stdout).toBe('');
+  });
 });
