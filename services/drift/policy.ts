@@ -48,6 +48,12 @@ export interface DriftPolicy {
   errorDetector: 'none' | 'adwin' | 'ddm' | 'page-hinkley';
   /** How much event time of labeled data a retrain trains on, back from the request (0: the trainer spec's window). */
   trainingWindowMs: number;
+  /**
+   * Whether drift, performance, schedules and alerts may open runs by
+   * themselves. false: the monitor still judges and reports every window (a
+   * `retrain` becomes `watch`, saying so), and only a person opens a run.
+   */
+  autoRetrain: boolean;
 }
 
 export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
@@ -69,6 +75,7 @@ export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
   labelDelayMs: 0,
   errorDetector: 'none',
   trainingWindowMs: 0,
+  autoRetrain: true,
 }) as DriftPolicy;
 
 const ENUMS: Partial<Record<keyof DriftPolicy, readonly string[]>> = {

@@ -13,6 +13,8 @@ export interface RetrainRequesterDeps {
   knowsModel(model: string): Promise<boolean>;
   /** Cooldown for the model's policy. */
   cooldownMs(model: string): number;
+  /** Whether the model's policy lets automatic causes open runs. @default always */
+  autoRetrain?(model: string): boolean;
   /** A run with no terminal state this long (processing time) after it was requested no longer blocks a new one. */
   openRunTimeoutMs: number;
   onOutcome?(input: RetrainInput, outcome: RetrainOutcome): void;
@@ -103,6 +105,11 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
   async function request(input: RetrainInput): Promise<RetrainOutcome> {
     const { model, cause } = input;
     const runId = runIdFor(model, cause);
+    if (cause.kind !== 'manual' && deps.autoRetrain?.(model) === false) {
+      const outcome: RetrainOutcome = { runId, status: 'off' };
+      deps.onOutcome?.(input, outcome);
+      return outcome;
+    }
     // The cooldown compares event times (the cause's, and the requests' `ts`), so a replay decides as the live system did.
     const now = input.at ?? (await eventNow(model));
     const [state] = await deps.clickhouse.query<{ requests: string; same: string; open_run: string; last_ts: string; last_run: string; states: string[] }>(

@@ -119,6 +119,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     logger: log,
     knowsModel: (model) => knownModels.knows(model),
     cooldownMs: (model) => policyFor(model).cooldownMs,
+    autoRetrain: (model) => policyFor(model).autoRetrain,
     openRunTimeoutMs: settings.openRunTimeoutMs,
     onOutcome: (input, outcome) => {
       m.requests.inc({ model: input.model, cause: input.cause.kind, status: outcome.status });
@@ -231,6 +232,9 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
       if (outcome.status === 'cooldown') {
         decision = 'watch';
         verdict.reasons.push('retrain held back by the cooldown');
+      } else if (outcome.status === 'off') {
+        decision = 'watch';
+        verdict.reasons.push('automatic retraining is off for this model (autoRetrain: false)');
       } else {
         runId = outcome.runId;
         if (outcome.status === 'joined') verdict.reasons.push(`joined open run ${outcome.runId}`);

@@ -23,7 +23,8 @@ export interface RetrainInput {
  * already open for the model (or this very cause opened one before), nothing new
  * was requested. `cooldown`: the model was retrained too recently; nothing requested.
  */
-export type RetrainStatus = 'opened' | 'joined' | 'cooldown';
+/** `off`: the model's policy turns automatic retraining off (autoRetrain: false); only a person can open a run. */
+export type RetrainStatus = 'opened' | 'joined' | 'cooldown' | 'off';
 
 export interface RetrainOutcome {
   runId: string;

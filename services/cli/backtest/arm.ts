@@ -196,12 +196,14 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
       const verdict = errors ? withErrorChange(stats, await errors.changedIn(profile, closed.start, closed.end), policy.errorDetector) : stats;
       windowSeconds += (performance.now() - started) / 1000;
       nextStart = closed.end;
-      // As the monitor does: a retrain held back by the cooldown is a `watch`, and the drifting streak goes on.
-      const kind = verdict.decision === 'retrain' ? verdict.cause : null;
+      // As the monitor does: a retrain held back by the cooldown, or by autoRetrain off, is a `watch`, and the drifting streak goes on.
+      const off = verdict.decision === 'retrain' && !policy.autoRetrain;
+      const kind = verdict.decision === 'retrain' && !off ? verdict.cause : null;
       const runId = kind && runIdFor(model, { kind, ref: driftReportId(model, profile.profileId, closed.start, closed.end), detail: '' });
       const gate = kind && runId ? retrainGate(kind, runId, { sameCause: false, openRun: canary ? 'canary' : null, lastRequestAt, lastRunId, failedInARow }, decisionAt, policy.cooldownMs) : null;
       streak = gate && gate.status !== 'cooldown' ? 0 : verdict.streak;
-      decisions.push({ start: closed.start, end: closed.end, rows: windowRows, decision: gate?.status === 'cooldown' ? 'watch' : verdict.decision, cause: gate?.status === 'cooldown' ? null : kind });
+      const held = off || gate?.status === 'cooldown';
+      decisions.push({ start: closed.start, end: closed.end, rows: windowRows, decision: held ? 'watch' : verdict.decision, cause: held ? null : kind });
       if (!kind || gate?.status !== 'opened') continue;
       lastRequestAt = decisionAt;
       lastRunId = runId;

@@ -236,6 +236,33 @@ describe('drift monitor on the embedded engines', () => {
     expect(second.runId).not.toBe(first.runId);
   }, 120_000);
 
+  it('with autoRetrain off opens no run for drift, alerts or schedules, saying so, while a person still can', async () => {
+    const model = 'm-manual-only';
+    // The champion's predictions drift: with retraining on, this opens a run (see the prediction case above).
+    await stream(model, 'prediction', { clean: 2, drifted: 4 }, 29);
+    const manualOnly = mergePolicy(policy, { autoRetrain: false, scheduleIntervalMs: 7_200_000 }, 'test');
+    const m = createDriftMonitor({
+      bus: runtime.bus,
+      clickhouse: runtime.clickhouse,
+      codec: runtime.codec,
+      logger: silentLogger(),
+      metrics: createMetricsRegistry({ processMetrics: false }),
+      settings: { topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: 60_000, defaultPolicy: policy, policies: new Map([[model, manualOnly]]) },
+    });
+    monitors.push(m);
+    await reference(m, model);
+    await m.tick();
+    await m.tick();
+    const stored = await reports(model);
+    expect(stored.length).toBeGreaterThan(2);
+    expect(stored.map((r) => r.decision)).not.toContain('retrain');
+    expect(stored.some((r) => JSON.parse(r.report).reasons.includes('automatic retraining is off for this model (autoRetrain: false)'))).toBe(true);
+    expect(await m.retrain.request({ model, cause: { kind: 'alert', ref: 'x', detail: '' }, requestedBy: 'test' })).toMatchObject({ status: 'off' });
+    expect(await requests(model)).toEqual([]);
+    expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'person', detail: '' }, requestedBy: 'test' })).status).toBe('opened');
+    expect(await requests(model)).toHaveLength(1);
+  }, 120_000);
+
   it('requests a scheduled retrain once per period of event time, also across a restart', async () => {
     const model = 'm-schedule';
     await stream(model, 'none', { clean: 1, drifted: 0 }, 23);
