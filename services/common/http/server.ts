@@ -21,21 +21,31 @@ export interface HttpServerOptions {
 
 /** How long a connection may take at each stage before the server closes it. */
 export interface HttpTimeouts {
-  /** Until the request's headers have arrived (slow-header clients). @default 10 s */
+  /**
+   * Until the request's headers have arrived (slow-header clients). Generous:
+   * Node measures it on its own event loop, so a process busy for seconds
+   * (a long chDB call) must not cut off a client that was on time.
+   * @default 30 s
+   */
   headersTimeoutMs: number;
-  /** Until the whole request, body included, has arrived (slow-body clients). @default 30 s */
+  /** Until the whole request, body included, has arrived (slow-body clients). @default 60 s */
   requestTimeoutMs: number;
-  /** An idle keep-alive connection between requests. @default 5 s */
+  /**
+   * An idle keep-alive connection between requests. Longer than clients keep
+   * theirs (undici 4 s, load balancers 60 s): a server that closes first races
+   * a request sent on the same socket ("other side closed", seen in CI with 5 s).
+   * @default 65 s
+   */
   keepAliveTimeoutMs: number;
-  /** A socket with no activity at all, whatever it is doing. @default 60 s */
+  /** A socket with no activity at all, whatever it is doing; above the keep-alive timeout. @default 120 s */
   idleSocketTimeoutMs: number;
 }
 
 export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
-  idleSocketTimeoutMs: 60_000,
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 65_000,
+  idleSocketTimeoutMs: 120_000,
 });
 
 /**
