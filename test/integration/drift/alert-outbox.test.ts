@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, createMetricsRegistry, migrate, silentLogger, type ClickHouse } from '../../../services/common/index.js';
+import { createMetricsRegistry, silentLogger, type ClickHouse } from '../../../services/common/index.js';
 import { createAlertSender, createClickHouseAlertOutbox, outboxTarget, type OutboundAlert } from '../../../services/drift/alerts/index.js';
-import { tempDir } from '../../support/index.js';
+import { migratedChdb } from '../../support/clickhouse.js';
 
 /** A webhook receiver answering `status()` to each request, recording what it got. */
 async function receiver(status: () => number): Promise<{ url: string; keys: string[]; bodies: string[]; server: Server }> {
@@ -36,8 +36,7 @@ const alert = (key: string): OutboundAlert => ({
 describe('the outbound alert outbox', () => {
   let ch: ClickHouse;
   beforeAll(async () => {
-    ch = await createClickHouse({ url: `chdb:${await tempDir()}`, database: 'alert_outbox', logger: silentLogger() });
-    await migrate(ch, { logger: silentLogger() });
+    ch = await migratedChdb('alert_outbox');
   });
   afterAll(() => ch.close());
 

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, migrate, silentLogger, type ClickHouse } from '../../../services/common/index.js';
+import type { ClickHouse } from '../../../services/common/index.js';
 import { createKnownModels } from '../../../services/drift/known-models.js';
-import { tempDir } from '../../support/index.js';
+import { migratedChdb } from '../../support/clickhouse.js';
 
 describe('the models the drift monitor can act for', () => {
   let ch: ClickHouse;
   beforeAll(async () => {
-    ch = await createClickHouse({ url: `chdb:${await tempDir()}`, database: 'known_models', logger: silentLogger() });
-    await migrate(ch, { logger: silentLogger() });
+    ch = await migratedChdb('known_models');
   });
   afterAll(() => ch.close());
 

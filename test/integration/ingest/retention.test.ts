@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, loadConfig, migrate, silentLogger, type ClickHouse } from '../../../services/common/index.js';
+import { loadConfig, silentLogger, type ClickHouse } from '../../../services/common/index.js';
 import { ingestOptions } from '../../../services/ingest/index.js';
 import { applyRetention } from '../../../services/ingest/retention.js';
-import { tempDir } from '../../support/index.js';
+import { migratedChdb } from '../../support/clickhouse.js';
 
 const FOREVER = { features: 0, predictions: 0, labels: 0 };
 
@@ -10,8 +10,7 @@ describe('event-table retention', () => {
   let ch: ClickHouse;
 
   beforeAll(async () => {
-    ch = await createClickHouse({ url: `chdb:${await tempDir()}`, database: 'retention_test', logger: silentLogger() });
-    await migrate(ch, { logger: silentLogger() });
+    ch = await migratedChdb('retention_test');
   });
   afterAll(() => ch.close());
 
