@@ -44,7 +44,7 @@ async function stream(model: string, change: Change, windows: { clean: number; d
   await insertPredictions(runtime.clickhouse, model, preds);
 }
 
-function monitor(clock?: { now(): number }, alerts?: AlertSender): DriftMonitor {
+function monitor(clock?: { now(): number }, alerts?: AlertSender, extra: { policies?: Map<string, DriftPolicy>; openRunTimeoutMs?: number } = {}): DriftMonitor {
   const m = createDriftMonitor({
     clock,
     alerts,
@@ -53,7 +53,10 @@ function monitor(clock?: { now(): number }, alerts?: AlertSender): DriftMonitor 
     codec: runtime.codec,
     logger: silentLogger(),
     metrics: createMetricsRegistry({ processMetrics: false }),
-    settings: { topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: 3_600_000, defaultPolicy: policy, policies: new Map() },
+    settings: {
+      topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4,
+      openRunTimeoutMs: extra.openRunTimeoutMs ?? 3_600_000, defaultPolicy: policy, policies: extra.policies ?? new Map(),
+    },
   });
   monitors.push(m);
   return m;
@@ -241,15 +244,7 @@ describe('drift monitor on the embedded engines', () => {
     // The champion's predictions drift: with retraining on, this opens a run (see the prediction case above).
     await stream(model, 'prediction', { clean: 2, drifted: 4 }, 29);
     const manualOnly = mergePolicy(policy, { autoRetrain: false, scheduleIntervalMs: 7_200_000 }, 'test');
-    const m = createDriftMonitor({
-      bus: runtime.bus,
-      clickhouse: runtime.clickhouse,
-      codec: runtime.codec,
-      logger: silentLogger(),
-      metrics: createMetricsRegistry({ processMetrics: false }),
-      settings: { topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: 60_000, defaultPolicy: policy, policies: new Map([[model, manualOnly]]) },
-    });
-    monitors.push(m);
+    const m = monitor(undefined, undefined, { policies: new Map([[model, manualOnly]]) });
     await reference(m, model);
     await m.tick();
     await m.tick();
@@ -269,19 +264,7 @@ describe('drift monitor on the embedded engines', () => {
     // Slots of event time: the stream's events are one a second, so a 2-hour slot is 7200 of them.
     const scheduled = mergePolicy(policy, { scheduleIntervalMs: 7_200_000 }, 'test');
     let now = Date.UTC(2026, 6, 1, 12);
-    const make = (): DriftMonitor => {
-      const m = createDriftMonitor({
-        clock: { now: () => now },
-        bus: runtime.bus,
-        clickhouse: runtime.clickhouse,
-        codec: runtime.codec,
-        logger: silentLogger(),
-        metrics: createMetricsRegistry({ processMetrics: false }),
-        settings: { topicPrefix: runtime.config.topicPrefix, groupId: uniqueName('drift'), pollIntervalMs: 3_600_000, latenessMs: 0, epsilon: 1e-4, openRunTimeoutMs: 60_000, defaultPolicy: policy, policies: new Map([[model, scheduled]]) },
-      });
-      monitors.push(m);
-      return m;
-    };
+    const make = (): DriftMonitor => monitor({ now: () => now }, undefined, { policies: new Map([[model, scheduled]]), openRunTimeoutMs: 60_000 });
     const first = make();
     await reference(first, model);
     await first.tick();
