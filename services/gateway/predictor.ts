@@ -162,40 +162,40 @@ export function createPredictor(deps: PredictorDeps): Predictor {
     const results = new Array<InstanceResult>(instances.length);
     const ts = eventTime ?? clock.now();
     const scored = await Promise.all(
-        groups
-          .filter((g) => g.indices.length > 0)
-          .map(async (g) => {
-            const rows = g.indices.map((i) => instances[i]!);
-            return { ...g, rows, ...(await scoreTimed(g.version, rows)) };
-          }),
-      );
-      // Every answer is checked before anything is emitted: a refused request leaves no events behind.
-      for (const g of scored) {
-        const j = g.rows.findIndex((_, j) => !rowIsFinite(g.scores, j));
-        if (j >= 0) throw unscorable(g.version, g.rows[j]!, g.indices[j]!);
-      }
-      for (const x of instances) {
-        ticket.emit('features', x.eventId, { event_id: x.eventId, model, ts, entity_id: x.entityId, numeric: x.features.numeric, categorical: x.features.categorical });
-      }
-      for (const { variant, version, indices, rows, scores, ms } of scored) {
-        const k = scores.classes.length;
-        indices.forEach((i, j) => {
-          const x = instances[i]!;
-          results[i] = {
-            eventId: x.eventId, entityId: x.entityId, variant, version: version.version, label: scores.labels[j]!, score: scores.scores[j]!,
-            classes: scores.classes, probabilities: scores.probabilities.subarray(j * k, (j + 1) * k),
-          };
-        });
-        emitPredictions(ticket, model, version.version, variant, rows, scores, ms, eventTime);
-      }
-      const seconds = (performance.now() - startedAt) / 1000;
-      for (const g of groups) if (g.indices.length > 0) metrics.requestSeconds.observe({ model, variant: g.variant }, seconds);
+      groups
+        .filter((g) => g.indices.length > 0)
+        .map(async (g) => {
+          const rows = g.indices.map((i) => instances[i]!);
+          return { ...g, rows, ...(await scoreTimed(g.version, rows)) };
+        }),
+    );
+    // Every answer is checked before anything is emitted: a refused request leaves no events behind.
+    for (const g of scored) {
+      const j = g.rows.findIndex((_, j) => !rowIsFinite(g.scores, j));
+      if (j >= 0) throw unscorable(g.version, g.rows[j]!, g.indices[j]!);
+    }
+    for (const x of instances) {
+      ticket.emit('features', x.eventId, { event_id: x.eventId, model, ts, entity_id: x.entityId, numeric: x.features.numeric, categorical: x.features.categorical });
+    }
+    for (const { variant, version, indices, rows, scores, ms } of scored) {
+      const k = scores.classes.length;
+      indices.forEach((i, j) => {
+        const x = instances[i]!;
+        results[i] = {
+          eventId: x.eventId, entityId: x.entityId, variant, version: version.version, label: scores.labels[j]!, score: scores.scores[j]!,
+          classes: scores.classes, probabilities: scores.probabilities.subarray(j * k, (j + 1) * k),
+        };
+      });
+      emitPredictions(ticket, model, version.version, variant, rows, scores, ms, eventTime);
+    }
+    const seconds = (performance.now() - startedAt) / 1000;
+    for (const g of groups) if (g.indices.length > 0) metrics.requestSeconds.observe({ model, variant: g.variant }, seconds);
 
-      if (deployment.shadow) {
-        deployment.enter();
-        if (shadowQueue.offer({ deployment, shadow: deployment.shadow.version, instances, eventTime })) metrics.shadowQueueDepth.set(shadowQueue.depth);
-      }
-      return results;
+    if (deployment.shadow) {
+      deployment.enter();
+      if (shadowQueue.offer({ deployment, shadow: deployment.shadow.version, instances, eventTime })) metrics.shadowQueueDepth.set(shadowQueue.depth);
+    }
+    return results;
   }
 
   const stickyKeyOf = (x: Instance): string => (deps.stickyKey === 'entity' ? (x.entityId ?? x.eventId) : x.eventId);
@@ -204,7 +204,7 @@ export function createPredictor(deps: PredictorDeps): Predictor {
     async predict(deployment, instances, startedAt, eventTime) {
       const { model, champion, canary } = deployment;
       const toCanary = canary ? instances.map((x) => routesToCanary(model, canary.rolloutId, stickyKeyOf(x), canary.weight)) : null;
-      const groups: { variant: 'champion' | 'canary'; version: LoadedVersion; indices: number[] }[] = [{ variant: 'champion', version: champion, indices: [] }];
+      const groups: Group[] = [{ variant: 'champion', version: champion, indices: [] }];
       if (canary) groups.push({ variant: 'canary', version: canary.version, indices: [] });
       instances.forEach((_, i) => groups[toCanary?.[i] ? 1 : 0]!.indices.push(i));
 
