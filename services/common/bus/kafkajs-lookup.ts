@@ -3,6 +3,12 @@ import type { Logger } from '../logger.js';
 import { wrapKafkajsError } from './kafkajs-errors.js';
 import { LazyHandle } from './lazy-handle.js';
 import type { PartitionOffsets, TopicPartitionOffset } from './types.js';
+import { retry } from '../retry.js';
+
+/** kafkajs's fetchTopicOffsets failing on a broker reply that lacks the topic: transient, unlike other TypeErrors. */
+function isStaleOffsetsReply(err: unknown): boolean {
+  return err instanceof TypeError && /Cannot destructure property 'partitions'/.test(err.message);
+}
 
 /**
  * Read-only questions through one lazily connected kafkajs admin. Existence
@@ -30,7 +36,16 @@ export class KafkajsLookup {
     const admin = await this.connected();
     if (!(await this.exists(admin, topic))) return [];
     try {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      // kafkajs answers a broker's reply without the topic (stale leader metadata right after a big produce, seen
+      // in CI) with a TypeError from inside fetchTopicOffsets; its retry does not cover it. Asking again after a
+      // metadata refresh does: the one TypeError retried, on purpose, and only a few times.
+      const offsets = await retry(
+        async (_bail, attempt) => {
+          if (attempt > 1) await admin.fetchTopicMetadata({ topics: [topic] });
+          return admin.fetchTopicOffsets(topic);
+        },
+        { retries: 4, initialDelayMs: 100, maxDelayMs: 1000, shouldRetry: isStaleOffsetsReply },
+      );
       return offsets.map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) })).sort((a, b) => a.partition - b.partition);
     } catch (err) {
       throw wrapKafkajsError(err, { topic }, 'topic offsets');
