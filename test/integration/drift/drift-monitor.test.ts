@@ -66,6 +66,16 @@ async function reference(m: DriftMonitor, model: string): Promise<void> {
   await m.buildReference({ model, modelVersion: 'v1', from: T0, to: T0 + REF_ROWS * 1000, adaptiveChunks: 0 });
 }
 
+/** The trainer's terminal state for a run, on training-results as a trainer sends it; resolves once the monitor recorded it. */
+async function trainerReports(model: string, runId: string, causeRef: string, state: 'done' | 'failed', ts: number): Promise<void> {
+  const result = {
+    event_id: `tr-${runId}`, model, ts, run_id: runId, cause: { kind: 'alert', ref: causeRef, detail: '' }, state, data_version: null, candidate_version: null,
+    trials: state === 'done' ? 1 : 0, best_params: {}, metrics: {}, artifact_uri: null, artifact_sha256: null, message: state === 'done' ? '' : 'no labeled events',
+  };
+  await (await runtime.bus.producer()).send(`${runtime.config.topicPrefix}training-results`, [{ key: model, value: await runtime.codec.encode('training-results', result) }]);
+  await waitFor(async () => (await runtime.clickhouse.query('SELECT 1 FROM {db:Identifier}.retrain_run_states WHERE run_id = {run:String}', { run: runId })).length > 0, { message: `${state} state of ${runId} recorded`, timeoutMs: 60_000 });
+}
+
 interface StoredReport { window_start: string; window_end: string; decision: string; run_id: string | null; event_id: string; report: string }
 const reports = (model: string) =>
   runtime.clickhouse.query<StoredReport>('SELECT window_start, window_end, decision, run_id, event_id, report FROM {db:Identifier}.drift_reports FINAL WHERE model = {model:String} ORDER BY window_start', { model });
@@ -203,10 +213,7 @@ describe('drift monitor on the embedded engines', () => {
     expect(await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r1', detail: '' }, requestedBy: 'test' })).toEqual({ runId: first.runId, status: 'joined' });
 
     // The trainer finishes the run: its terminal state arrives over Kafka.
-    const producer = await runtime.bus.producer();
-    const result = { event_id: 'tr-1', model, ts: now, run_id: first.runId, cause: { kind: 'alert', ref: 'a1', detail: '' }, state: 'done', data_version: null, candidate_version: null, trials: 1, best_params: {}, metrics: {}, artifact_uri: null, artifact_sha256: null, message: '' };
-    await producer.send(`${runtime.config.topicPrefix}training-results`, [{ key: model, value: await runtime.codec.encode('training-results', result) }]);
-    await waitFor(async () => (await runtime.clickhouse.query('SELECT 1 FROM {db:Identifier}.retrain_run_states WHERE run_id = {run:String}', { run: first.runId })).length > 0, { message: 'terminal state recorded', timeoutMs: 60_000 });
+    await trainerReports(model, first.runId, 'a1', 'done', now);
 
     now += 10 * 60_000; // within the 1 h cooldown
     // The answer names the run that holds the request back.
@@ -226,10 +233,7 @@ describe('drift monitor on the embedded engines', () => {
     const [{ at }] = await runtime.clickhouse.query<{ at: string }>('SELECT toUnixTimestamp64Milli(ts) AS at FROM {db:Identifier}.retrain_requests FINAL WHERE run_id = {run:String}', { run: first.runId }) as [{ at: string }];
     const openedAt = Number(at);
     // The trainer gives up at once (no labeled events yet).
-    const producer = await runtime.bus.producer();
-    const result = { event_id: 'tr-f1', model, ts: openedAt, run_id: first.runId, cause: { kind: 'alert', ref: 'f1', detail: '' }, state: 'failed', data_version: null, candidate_version: null, trials: 0, best_params: {}, metrics: {}, artifact_uri: null, artifact_sha256: null, message: 'no labeled events' };
-    await producer.send(`${runtime.config.topicPrefix}training-results`, [{ key: model, value: await runtime.codec.encode('training-results', result) }]);
-    await waitFor(async () => (await runtime.clickhouse.query('SELECT 1 FROM {db:Identifier}.retrain_run_states WHERE run_id = {run:String}', { run: first.runId })).length > 0, { message: 'failed state recorded', timeoutMs: 60_000 });
+    await trainerReports(model, first.runId, 'f1', 'failed', openedAt);
 
     // The 1 h cooldown's backoff after one failure is 1/16 of it: 225 s of event time.
     const drift = (ref: string, afterMs: number) => m.retrain.request({ model, cause: { kind: 'drift', ref, detail: '' }, requestedBy: 'test', at: openedAt + afterMs });
