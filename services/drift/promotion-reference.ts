@@ -2,7 +2,7 @@ import type { ClickHouse, Clock, Logger } from '../common/index.js';
 import { getAlias } from '../registry/index.js';
 import { getRun, type SnapshotWindow } from '../trainer/index.js';
 import type { ReferenceProfile } from './profile.js';
-import { buildReferenceProfile, countFeatures, rangeText, referenceProfileId, type ReferenceRange } from './reference.js';
+import { buildReferenceProfile, countFeatures, eventTimeAt, rangeText, referenceProfileId, type ReferenceRange } from './reference.js';
 import { profileExists } from './store.js';
 
 const CHAMPION = 'champion';
@@ -53,9 +53,11 @@ export interface PromotionReferences {
  * trained on: the pinned data window of its training run (`training_runs`),
  * in force from the promotion on. Windows before the promotion stay compared
  * with the previous reference (the monitor cuts the one that spans it short);
- * windows already decided are not redone. The promotion time is the event's
- * `ts`, wall-clock time, and windows are in event time: the two agree as far
- * as producers stamp events as they happen (the gateway stamps its own).
+ * windows already decided are not redone. The promotion happens at the
+ * registry's clock (the event's `ts`); windows are in event time, so the
+ * promotion is placed at the model's event time then: the newest of its
+ * feature events ingested by that moment (`eventTimeAt`). Live the two
+ * agree; in a replay of history they do not, and only the latter is right.
  *
  * The reference has features only at first. The training window's
  * predictions came from the previous champion (or none, for a first model):
@@ -92,7 +94,7 @@ export function createPromotionReferences(deps: PromotionReferenceDeps): Promoti
 
   /** The range the new champion's reference comes from, or null (said why) when there is none worth building. */
   async function referenceRange(model: string, version: string, runId: string, promotedAt: number, log: Logger): Promise<ReferenceRange | null> {
-    const promotion = `champion v${version} promoted ${new Date(promotedAt).toISOString()}`;
+    const promotion = `champion v${version} promoted at event time ${new Date(promotedAt).toISOString()}`;
     const base = { model, modelVersion: version, monitorFrom: promotedAt, servedByVersion: false };
     const window = await trainingWindow(model, runId);
     let missing: string;
@@ -119,17 +121,19 @@ export function createPromotionReferences(deps: PromotionReferenceDeps): Promoti
       if (event.action !== 'alias_set' || event.alias !== CHAMPION) return 'ignored';
       const model = String(event.model);
       const version = String(event.version);
-      const promotedAt = typeof event.ts === 'number' ? event.ts : Date.parse(String(event.ts));
+      // The registry stamps the move with its clock; the reference and its windows live on the events' clock.
+      const movedAt = typeof event.ts === 'number' ? event.ts : Date.parse(String(event.ts));
       const lineage = (event.lineage ?? {}) as Record<string, string>;
       const runId = typeof event.run_id === 'string' && event.run_id ? event.run_id : (lineage.run_id ?? '');
       const log = deps.logger.child({ model, version, run_id: runId || null, event_id: event.event_id });
 
       // The registry records the move before it publishes it: a later move has a later time.
       const current = await getAlias(ch, model, CHAMPION);
-      if (current?.version !== version || current.movedAt > promotedAt) {
+      if (current?.version !== version || current.movedAt > movedAt) {
         log.info({ champion: current?.version ?? null }, 'champion moved again since this event: no reference built for it');
         return 'superseded';
       }
+      const promotedAt = (await eventTimeAt(ch, model, movedAt)) ?? movedAt;
       const range = await referenceRange(model, version, runId, promotedAt, log);
       if (!range) return 'skipped';
       const profileId = referenceProfileId(range);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouse, Clock } from '../common/index.js';
-import { systemClock } from '../common/index.js';
+import { fromDateTime64Text, systemClock } from '../common/index.js';
 import type { CategoricalProfile, NumericProfile, ReferenceProfile } from './profile.js';
 import { distributionParams } from './sql/distribution.js';
 import { longHistogramsSql } from './sql/distribution.js';
@@ -104,6 +104,20 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
 export async function countFeatures(clickhouse: ClickHouse, range: Pick<ReferenceRange, 'model' | 'from' | 'to'>): Promise<number> {
   const [row] = await clickhouse.query<{ rows: string }>(`SELECT count() AS rows FROM {db:Identifier}.features WHERE ${RANGE}`, { model: range.model, from: range.from, to: range.to });
   return Number(row?.rows ?? 0);
+}
+
+/**
+ * The model's event time at processing time `at`: the newest event time of
+ * its features ingested by then (null when none were). What a control event
+ * stamped with the clock (a promotion) means on the events' own clock, so a
+ * replay of history at any speed places it where the live system did.
+ */
+export async function eventTimeAt(clickhouse: ClickHouse, model: string, at: number): Promise<number | null> {
+  const [row] = await clickhouse.query<{ at: string }>(
+    `SELECT toString(max(ts)) AS at FROM {db:Identifier}.features WHERE model = {model:String} AND ingested_at <= fromUnixTimestamp64Milli({at:Int64}, 'UTC') HAVING count() > 0`,
+    { model, at },
+  );
+  return row ? fromDateTime64Text(row.at) : null;
 }
 
 /** Champion predictions of `modelVersion` in [from, to), and how many of them have a label (as a window's performance counts them). */
