@@ -18,6 +18,8 @@ export interface PredictionRow {
   /** @default 'v1' */
   model_version?: string;
   latency_ms?: number | null;
+  /** When the row was ingested. @default now */
+  ingested_at?: number;
 }
 
 const stamp = toDateTime64Text;
@@ -45,10 +47,10 @@ export async function insertFeatures(ch: ClickHouse, model: string, rows: readon
 export async function insertPredictions(ch: ClickHouse, model: string, rows: readonly PredictionRow[]): Promise<void> {
   await ch.insertObjects(
     'predictions',
-    rows.map((r, i) => ({ model, model_version: r.model_version ?? 'v1', variant: r.variant, ts: stamp(r.ts), event_id: r.event_id, entity_id: '', prediction: r.prediction, score: r.score, latency_ms: r.latency_ms ?? null, _topic: 'test', _partition: 0, _offset: i })),
+    rows.map((r, i) => ({ model, model_version: r.model_version ?? 'v1', variant: r.variant, ts: stamp(r.ts), event_id: r.event_id, entity_id: '', prediction: r.prediction, score: r.score, latency_ms: r.latency_ms ?? null, ingested_at: stamp(r.ingested_at ?? Date.now()), _topic: 'test', _partition: 0, _offset: i })),
   );
 }
 
-export async function insertLabels(ch: ClickHouse, model: string, rows: readonly { event_id: string; ts: number; label: string }[]): Promise<void> {
-  await ch.insertObjects('labels', rows.map((r, i) => ({ model, ts: stamp(r.ts), event_id: r.event_id, label: r.label, _topic: 'test', _partition: 0, _offset: i })));
+export async function insertLabels(ch: ClickHouse, model: string, rows: readonly { event_id: string; ts: number; label: string; ingested_at?: number }[]): Promise<void> {
+  await ch.insertObjects('labels', rows.map((r, i) => ({ model, ts: stamp(r.ts), event_id: r.event_id, label: r.label, ingested_at: stamp(r.ingested_at ?? Date.now()), _topic: 'test', _partition: 0, _offset: i })));
 }

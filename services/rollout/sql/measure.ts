@@ -4,8 +4,10 @@ import type { AnalysisInput, VariantMetrics } from '../analysis.js';
 /**
  * The analysis SQL: one model's predictions of the champion variant (at the
  * champion version) and of the candidate's variant (shadow or canary, at the
- * candidate version) over [from, to), as ingested into `predictions`, joined
- * with `labels` by event_id. A row with an empty `prediction` is a variant
+ * candidate version) ingested into `predictions` in [from, to), joined with
+ * `labels` by event_id. The range is processing time, as the step's is: a
+ * step judges the traffic served under its weights, whatever event time the
+ * gateway stamped on it (a trusted caller replaying history sets its own). A row with an empty `prediction` is a variant
  * that failed to answer: an error. Binning and counting run in ClickHouse;
  * Node gets a few numbers per variant.
  */
@@ -32,14 +34,19 @@ const ROWS = `
   SELECT if(variant = 'champion', 'champion', 'candidate') AS role, event_id, prediction, score, latency_ms
   FROM {db:Identifier}.predictions
   WHERE model = {model:String}
-    AND ts >= fromUnixTimestamp64Milli(least({fromMs:Int64}, {championFromMs:Int64}), 'UTC') AND ts < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
-    AND ((variant = 'champion' AND model_version = {champion:String} AND ts >= fromUnixTimestamp64Milli({championFromMs:Int64}, 'UTC'))
-      OR (variant = {variant:String} AND model_version = {candidate:String} AND ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')))`;
+    AND ingested_at >= fromUnixTimestamp64Milli(least({fromMs:Int64}, {championFromMs:Int64}), 'UTC') AND ingested_at < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
+    AND ((variant = 'champion' AND model_version = {champion:String} AND ingested_at >= fromUnixTimestamp64Milli({championFromMs:Int64}, 'UTC'))
+      OR (variant = {variant:String} AND model_version = {candidate:String} AND ingested_at >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')))`;
 
-/** Labels may arrive after the range closes: every label of an event in it counts (the newest when relabeled). */
+/**
+ * Labels may arrive after the range closes: every label of an event in it
+ * counts (the newest when relabeled). A label comes after its answer; the
+ * minute of slack covers the two topics' ingest racing each other.
+ */
 const LABELS = `
   SELECT event_id, argMax(label, ts) AS label FROM {db:Identifier}.labels
-  WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli(least({fromMs:Int64}, {championFromMs:Int64}), 'UTC')
+  WHERE model = {model:String} AND ingested_at >= fromUnixTimestamp64Milli(least({fromMs:Int64}, {championFromMs:Int64}) - 60000, 'UTC')
+    AND event_id IN (SELECT event_id FROM p)
   GROUP BY event_id`;
 
 const VARIANTS = `

@@ -104,6 +104,18 @@ describe('rollout controller', () => {
     expect(version.lineage).toMatchObject({ run_id: promoted.run_id, cause_kind: 'drift', cause_ref: 'drift-report-42', data_version: 'sha256:data-run-c2', evaluation_id: 'eval-run-c2' });
   });
 
+  it('judges a step by the traffic served in it, whatever event time a caller replaying history stamped on it', async () => {
+    const model = 'replayed';
+    await seedVersion(registry, model, 'run-r1');
+    await rolloutOf(runtime, model, '1', 'promoted');
+    const v2 = await seedVersion(registry, model, 'run-r2');
+    const shadow = await rolloutOf(runtime, model, v2.version);
+    // Elec2's 1997, served now: the step's analysis counts it all.
+    const r = await runStep(runtime, controller, clock, shadow, { replayedFrom: Date.UTC(1997, 3, 7) });
+    expect(r).toMatchObject({ state: 'running', phase: 'canary', step: 1, failedChecks: 0 });
+    expect(r.checks.find((c) => c.name === 'agreement')).toMatchObject({ passed: true, value: 1 });
+  });
+
   it('rolls back a candidate whose error rate is three times the champion\'s within one analysis interval', async () => {
     const model = 'fraud';
     await seedVersion(registry, model, 'run-x1');

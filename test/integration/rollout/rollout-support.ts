@@ -79,6 +79,8 @@ export interface Traffic {
   /** Share of the variant's requests that fail (empty prediction, no score), in whole percent. @default 0.02 */
   championErrorRate?: number;
   candidateErrorRate?: number;
+  /** The events' own time when a caller replays history (GATEWAY_EVENT_TIME_HEADER): half-hourly from here; they are still served over [from, to). */
+  replayedFrom?: number;
 }
 
 /**
@@ -92,23 +94,25 @@ export async function serve(runtime: Runtime, model: string, t: Traffic): Promis
   const n = t.requests ?? 400;
   const tag = uniqueName('ev');
   const rows: PredictionRow[] = [];
-  const labels: { event_id: string; ts: number; label: string }[] = [];
+  const labels: { event_id: string; ts: number; label: string; ingested_at: number }[] = [];
   const answer = (i: number, errorRate: number) => {
     const failed = i % 100 < Math.round(errorRate * 100);
     const score = ((i * 37) % 100) / 100;
     return { prediction: failed ? '' : score >= 0.5 ? 'UP' : 'DOWN', score: failed ? null : score, latency_ms: 10 + ((i * 13) % 20) };
   };
   for (let i = 0; i < n; i++) {
-    const ts = t.from + Math.floor(((t.to - t.from) * i) / n);
+    const servedAt = t.from + Math.floor(((t.to - t.from) * i) / n);
+    const ts = t.replayedFrom === undefined ? servedAt : t.replayedFrom + i * 1_800_000;
     const champion = `${tag}-${i}`;
     const candidate = t.variant === 'shadow' ? champion : `${tag}-c${i}`;
-    if (t.champion !== false) rows.push({ event_id: champion, ts, variant: 'champion', model_version: t.championVersion, ...answer(i, t.championErrorRate ?? 0.02) });
-    rows.push({ event_id: candidate, ts, variant: t.variant, model_version: t.candidateVersion, ...answer(i, t.candidateErrorRate ?? 0.02) });
+    const served = { ts, ingested_at: servedAt };
+    if (t.champion !== false) rows.push({ event_id: champion, ...served, variant: 'champion', model_version: t.championVersion, ...answer(i, t.championErrorRate ?? 0.02) });
+    rows.push({ event_id: candidate, ...served, variant: t.variant, model_version: t.candidateVersion, ...answer(i, t.candidateErrorRate ?? 0.02) });
     // Right 80% of the time, for both.
     const truth = (i * 37) % 100 >= 50 ? 'UP' : 'DOWN';
     const label = i % 5 === 0 ? (truth === 'UP' ? 'DOWN' : 'UP') : truth;
-    if (t.champion !== false) labels.push({ event_id: champion, ts: ts + 1000, label });
-    if (candidate !== champion) labels.push({ event_id: candidate, ts: ts + 1000, label });
+    if (t.champion !== false) labels.push({ event_id: champion, ts: ts + 1000, label, ingested_at: servedAt + 1000 });
+    if (candidate !== champion) labels.push({ event_id: candidate, ts: ts + 1000, label, ingested_at: servedAt + 1000 });
   }
   await insertPredictions(runtime.clickhouse, model, rows);
   await insertLabels(runtime.clickhouse, model, labels);
