@@ -15,7 +15,7 @@ export interface RetrainRequesterDeps {
   cooldownMs(model: string): number;
   /** Whether the model's policy lets automatic causes open runs. @default always */
   autoRetrain?(model: string): boolean;
-  /** A run with no terminal state this long (processing time) after it was requested no longer blocks a new one. */
+  /** A run still open this long (processing time) after it was requested no longer blocks a new one. */
   openRunTimeoutMs: number;
   onOutcome?(input: RetrainInput, outcome: RetrainOutcome): void;
 }
@@ -31,12 +31,14 @@ export function runIdFor(model: string, cause: RetrainCause): string {
 }
 
 const TERMINAL = ['done', 'failed', 'cancelled'];
+/** Rollout states after which a run's release is over (the rollouts table, the rollout-events contract). */
+const ROLLOUT_ENDED = ['promoted', 'rolled_back'];
 
 /** What a model's retrain requests so far say about a new cause. */
 export interface RetrainHistory {
   /** This very cause (its run id) was requested before. */
   sameCause: boolean;
-  /** A run still open (no terminal state), if any. */
+  /** A run still open, if any: training, or its candidate not yet evaluated, or its rollout not ended. */
   openRun: string | null;
   /** When the last run was requested, if ever. */
   lastRequestAt: number | null;
@@ -83,7 +85,12 @@ export function failuresInARow(statesNewestFirst: readonly string[]): number {
  * Opens retraining runs: at most one open run per model, requests made one at
  * a time per model (so a burst of causes cannot race into two runs), the
  * event published before it is recorded (a crash in between republishes the
- * same run id, which the trainer joins).
+ * same run id, which the trainer joins). A run stays open until its release
+ * is over: training failed or was cancelled, or it trained and its candidate
+ * was rejected by the evaluator or its rollout promoted or rolled back it.
+ * A retrain opened during a canary would supersede the candidate being
+ * judged, on data that is mostly the same; the backtest holds a pending
+ * canary as the open run too.
  */
 export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainRequester {
   const queues = new Map<string, Promise<unknown>>();
@@ -115,16 +122,19 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
     const [state] = await deps.clickhouse.query<{ requests: string; same: string; open_run: string; last_ts: string; last_run: string; states: string[] }>(
       `SELECT count() AS requests,
               countIf(r.run_id = {run:String}) AS same,
-              argMaxIf(r.run_id, r.ts, s.terminal = '' AND r.recorded_at > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
+              argMaxIf(r.run_id, r.ts, NOT (s.terminal IN ('failed', 'cancelled') OR (s.terminal = 'done' AND (e.decision = 'reject' OR o.state IN {ended:Array(String)})))
+                                        AND r.recorded_at > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
               toString(max(r.ts)) AS last_ts,
               argMax(r.run_id, r.ts) AS last_run,
               arrayMap(x -> x.2, arrayReverseSort(x -> x.1, groupArray((r.ts, s.terminal)))) AS states
        FROM (SELECT * FROM {db:Identifier}.retrain_requests FINAL WHERE model = {model:String}) AS r
        LEFT JOIN (SELECT run_id, argMax(state, ts) AS terminal FROM {db:Identifier}.retrain_run_states
                   WHERE model = {model:String} AND state IN {terminal:Array(String)} GROUP BY run_id) AS s ON r.run_id = s.run_id
+       LEFT JOIN (SELECT run_id, argMax(decision, created_at) AS decision FROM {db:Identifier}.evaluations WHERE model = {model:String} GROUP BY run_id) AS e ON r.run_id = e.run_id
+       LEFT JOIN (SELECT run_id, argMax(state, revision) AS state FROM {db:Identifier}.rollouts WHERE model = {model:String} GROUP BY run_id) AS o ON r.run_id = o.run_id
        SETTINGS join_use_nulls = 0`,
       // Processing time, a safeguard: a run that never ends (its trainer gone) stops blocking new ones after the timeout.
-      { model, run: runId, openSince: deps.clock.now() - deps.openRunTimeoutMs, terminal: TERMINAL },
+      { model, run: runId, openSince: deps.clock.now() - deps.openRunTimeoutMs, terminal: TERMINAL, ended: ROLLOUT_ENDED },
     );
     const requested = Number(state?.requests ?? 0) > 0;
     const history: RetrainHistory = {

@@ -4,6 +4,7 @@ import { createMetricsRegistry } from '../../../services/common/index.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, mergePolicy, registerDriftRoutes, verifyDriftloopSignature, type DriftMonitor, type DriftPolicy } from '../../../services/drift/index.js';
 import type { AlertSender } from '../../../services/drift/alerts/index.js';
+import { saveRollout } from '../../../services/rollout/store.js';
 import { createServer } from 'node:http';
 import { insertFeatures, insertLabels, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
 import { readTopicEvents, startTestRuntime } from '../../support/runtime.js';
@@ -201,7 +202,7 @@ describe('drift monitor on the embedded engines', () => {
     await server.close();
   }, 120_000);
 
-  it('keeps a run open until the trainer reports it on training-results, then holds automatic runs for the cooldown', async () => {
+  it('keeps a run open until its release is over (trained, and its rollout ended), then holds automatic runs for the cooldown', async () => {
     const model = 'm-lifecycle';
     await stream(model, 'none', { clean: 1, drifted: 0 }, 17);
     let now = Date.UTC(2026, 5, 1);
@@ -212,8 +213,14 @@ describe('drift monitor on the embedded engines', () => {
     expect(first.status).toBe('opened');
     expect(await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r1', detail: '' }, requestedBy: 'test' })).toEqual({ runId: first.runId, status: 'joined' });
 
-    // The trainer finishes the run: its terminal state arrives over Kafka.
+    // The trainer finishes the run: its terminal state arrives over Kafka. Its candidate is still to be evaluated and rolled out.
     await trainerReports(model, first.runId, 'a1', 'done', now);
+    expect(await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r1b', detail: '' }, requestedBy: 'test' })).toEqual({ runId: first.runId, status: 'joined' });
+    // Its canary is running: a retrain now would supersede the candidate being judged.
+    const rollout = { rolloutId: `${model}@2`, model, version: '2', championVersion: '1', runId: first.runId, revision: 1, phase: 'canary' as const, step: 1, weight: 0.1, state: 'running' as const, reason: '', steps: [0.1], failedChecks: 0, checks: [], stepStartedAt: now, startedAt: now, updatedAt: now };
+    await saveRollout(runtime.clickhouse, rollout);
+    expect((await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r1c', detail: '' }, requestedBy: 'test' })).status).toBe('joined');
+    await saveRollout(runtime.clickhouse, { ...rollout, revision: 2, phase: 'done', state: 'promoted', weight: 1 });
 
     now += 10 * 60_000; // within the 1 h cooldown
     // The answer names the run that holds the request back.
