@@ -29,12 +29,17 @@ describe('driftloop demo', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code, output).toBe(0);
 
-    expect(output).toMatch(/^windows: \d+ drift windows of 672 gateway events decided: .*\d+ retrain/m);
+    // Elec2's own time: weekly windows of the market, whatever the replay's speed.
+    expect(output).toMatch(/^windows: \d+ drift windows of 1 week of Elec2's time decided: .*\d+ retrain/m);
+    expect(output).toMatch(/\] replay: Elec2 from 1997-04-07 #16,080 .* in their own time \(header x-driftloop-event-time\)/m);
     expect(output).toMatch(/^drift detected: window \d+ .* on .*vicprice/m);
     expect(output).toMatch(/^retrain: run run-\w+ requested by the drift monitor at /m);
     expect(output).toMatch(/^evaluation: (register|reject) .*candidate vs champion v1: accuracy [\d.]+ vs [\d.]+/m);
     expect(output).toMatch(/^outcome: ((promoted|rolled_back) v2|rejected \(run run-\w+\): (?!rejected))/m);
     expect(output).toMatch(/^final champion: v\d/m);
+    expect(output).toMatch(/^retrains: [1-9]\d* requested by policy "accuracy drop" in Elec2's time: \d+ promoted, \d+ rejected, \d+ rolled back, \d+ failed/m);
+    // Retraining on a timer, backtested on the very records replayed: the figure the loop has to beat.
+    expect(output).toMatch(/^versus a schedule: the loop served 0\.\d{3} on ([\d,]+) records with \d+ promoted; on the same \1 records, backtested with the same trainer: never 0\.\d{3}; every 1 week 0\.\d{3} \([1-9]\d* retrains\); every 4 weeks 0\.\d{3} \(\d+ retrains\)$/m);
     expect(output).toMatch(/^ {2}v1 before Victoria joins .*: [\d.]+ on [\d,]+ records$/m);
     // The version that did not answer, scored offline on the very records the other answered (its value is Elec2's, not checked).
     const versus = (v: string): string => ` \\(v${v} on the same records: [\\d.]+\\)$`;

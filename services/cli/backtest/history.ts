@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../../common/index.js';
-import { ELEC2_PATH, loadElec2 } from '../demo/elec2.js';
+import { ELEC2_PATH, loadElec2, type Elec2Row } from '../demo/elec2.js';
 import { streamByName, type LabeledStream } from './streams/index.js';
 import type { HistoryRecord } from './types.js';
 
@@ -14,10 +14,13 @@ export interface History {
   changePoints: number[];
 }
 
-/** Elec2, as the demo replays it: the five market figures and the period are numeric, the weekday categorical. */
+/** Elec2 rows as history records, as the demo replays them: the five market figures and the period are numeric, the weekday categorical. */
+export function elec2Records(rows: readonly Elec2Row[]): HistoryRecord[] {
+  return rows.map((r) => ({ ts: r.ts, eventId: `elec2-${r.index}`, numeric: { ...r.numeric }, categorical: { day: r.day }, label: r.label }));
+}
+
 export function elec2History(): History {
-  const records = loadElec2(ELEC2_PATH).map((r) => ({ ts: r.ts, eventId: `elec2-${r.index}`, numeric: { ...r.numeric }, categorical: { day: r.day }, label: r.label }));
-  return { name: 'elec2', records, changePoints: [] };
+  return { name: 'elec2', records: elec2Records(loadElec2(ELEC2_PATH)), changePoints: [] };
 }
 
 /** A generated stream of `records` records (default: the generator's, 40,000). */

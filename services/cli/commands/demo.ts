@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { commonOptions, createLogger, loadConfig } from '../../common/index.js';
 import { SERVICE_NAMES } from '../services.js';
 import { startServices } from '../start-services.js';
@@ -9,6 +10,7 @@ import { MODEL } from '../demo/history.js';
 import { playDemoLoop } from '../demo/loop.js';
 import type { ProgressOutput } from '../demo/progress.js';
 import { renderReport } from '../demo/report.js';
+import { compareWithSchedules } from '../demo/schedules.js';
 import { demoEnv, demoPaths, demoPlan } from '../demo/settings.js';
 import { elapsed } from '../demo/status.js';
 import { followLoop, type Timeline } from '../demo/timeline.js';
@@ -59,7 +61,10 @@ export async function demo(options: DemoOptions): Promise<void> {
   try {
     const { runtime } = services;
     timeline = await followLoop(runtime, MODEL, logger);
-    const summary = await playDemoLoop({ runtime, api: createDemoApi(runtime.url, config.adminToken), timeline, plan, elec2, out, startedAt, fatal: () => fatal });
+    const summary = await playDemoLoop({
+      runtime, api: createDemoApi(runtime.url, config.adminToken), timeline, plan, elec2, out, startedAt, fatal: () => fatal,
+      compareSchedules: (replayedTo) => compareWithSchedules({ clickhouseUrl: config.clickhouseUrl, workDir: join(paths.dir, 'backtest'), elec2, plan, replayedTo, env, logger }),
+    });
     out.write(`\n${summary.text}\n`);
     await writeFile(paths.report, renderReport(summary));
     out.write(`report: ${paths.report}\n`);

@@ -6,14 +6,18 @@ import { counterfactualVersions, scoreCounterfactual, servedAgreement, type Coun
 import { produceBadMessages, readDeadLetters } from './dead-letters.js';
 import type { Elec2Row } from './elec2.js';
 import { MODEL, produceHistory, requestFirstModel } from './history.js';
-import { automaticRun, loopOutcome } from './outcome.js';
+import { automaticRun, loopOutcome, runInTraining } from './outcome.js';
 import { createProgress, type ProgressOutput } from './progress.js';
 import { startReplay, type Replay } from './replay.js';
-import type { DemoPlan } from './settings.js';
-import { elapsed, statusLine, streamPlace } from './status.js';
+import { DEMO_POLICY, EVENT_TIME_HEADER, type DemoPlan } from './settings.js';
+import { elapsed, elec2Index, statusLine, streamPlace } from './status.js';
 import { describeEvent } from './story.js';
+import type { ScheduleComparison } from './schedules.js';
 import { summarize, type DemoSummary } from './summary.js';
 import type { Timeline } from './timeline.js';
+
+/** Longest the replay waits for one run's training and evaluation. */
+const MAX_HOLD_MS = 30_000;
 
 /** A model as GET /drift/models lists it, with its newest reference. */
 export interface DriftModel {
@@ -33,6 +37,8 @@ export interface DemoLoopDeps {
   startedAt: number;
   /** A service's fatal error, once one happened: the demo stops. */
   fatal(): Error | undefined;
+  /** Retraining on a timer, backtested on the replayed records up to Elec2 index `replayedTo` (exclusive). */
+  compareSchedules?(replayedTo: number): Promise<ScheduleComparison>;
 }
 
 /**
@@ -49,7 +55,8 @@ export async function playDemoLoop(deps: DemoLoopDeps): Promise<DemoSummary> {
   let firstRunId: string | undefined;
   const progress = createProgress({ out, status: () => statusLine({ startedAt, phase, replay, events: timeline.events, firstRunId }) });
   const note = (line: string): void => progress.note(`[${elapsed(startedAt)}] ${line}`);
-  const where = (ms: number): string => (replay ? streamPlace(replay.positionAt(ms)) : new Date(ms).toISOString());
+  // Windows end in event time: Elec2's own.
+  const where = (ms: number): string => streamPlace(elec2Index(ms));
   timeline.onEvent((topic, event) => {
     const line = describeEvent(topic, event, timeline.events['drift-reports'].length, where);
     if (line) note(line);
@@ -79,8 +86,16 @@ export async function playDemoLoop(deps: DemoLoopDeps): Promise<DemoSummary> {
     phase = 'replay';
     const replayStarted = Date.now();
     let tailFrom: number | undefined;
+    // Training and evaluation take minutes, next to nothing on Elec2's clock: the replay waits for them (at most a while each).
+    const holds = new Map<string, number>();
+    const held = (): boolean => {
+      const run = runInTraining(timeline.events);
+      if (!run || deps.fatal()) return false;
+      if (!holds.has(run)) holds.set(run, Date.now());
+      return Date.now() - holds.get(run)! < MAX_HOLD_MS;
+    };
     replay = startReplay({
-      gatewayUrl: runtime.url, runtime, rows: elec2.slice(plan.replay.from, plan.replay.to), rowsPerSecond: plan.rowsPerSecond, rowsPerRequest: plan.rowsPerRequest,
+      gatewayUrl: runtime.url, runtime, rows: elec2.slice(plan.replay.from, plan.replay.to), rowsPerSecond: plan.rowsPerSecond, rowsPerRequest: plan.rowsPerRequest, eventTimeHeader: EVENT_TIME_HEADER, held,
       keepGoing: () => {
         if (deps.fatal()) return false;
         if (tailFrom === undefined && loopOutcome(timeline.events)) tailFrom = replay?.answered ?? 0;
@@ -88,7 +103,7 @@ export async function playDemoLoop(deps: DemoLoopDeps): Promise<DemoSummary> {
         return Date.now() - replayStarted < plan.loopTimeoutMs;
       },
     });
-    note(`replay: Elec2 from ${streamPlace(plan.replay.from)} through POST /v1/models/${MODEL}:predict, ${plan.rowsPerRequest} records a request, up to ${plan.rowsPerSecond}/s; each label follows its answer by 0.2 s`);
+    note(`replay: Elec2 from ${streamPlace(plan.replay.from)} through POST /v1/models/${MODEL}:predict, ${plan.rowsPerRequest} records a request in their own time (header ${EVENT_TIME_HEADER}), up to ${plan.rowsPerSecond}/s (a week of Elec2 a second), waiting while a retrain trains and is evaluated; each label is known half an hour after its record; policy "${DEMO_POLICY}" in Elec2's time`);
     await replay.finished;
     const fatal = deps.fatal();
     if (fatal) throw fatal;
@@ -97,7 +112,8 @@ export async function playDemoLoop(deps: DemoLoopDeps): Promise<DemoSummary> {
     const letters = await readDeadLetters(runtime, badMessages);
     const detail = await evaluationDetail(api, MODEL, automaticRun(timeline.events)?.run_id);
     const counterfactuals = await scoreCounterfactuals(api, timeline, elec2, replay, note);
-    return summarize({ events: timeline.events, replay, plan, letters, badMessages, startedAt, evaluationDetail: detail, counterfactuals });
+    const schedules = await backtestSchedules(deps, replay, note);
+    return summarize({ events: timeline.events, replay, plan, letters, badMessages, startedAt, evaluationDetail: detail, counterfactuals, schedules });
   } finally {
     progress.stop();
   }
@@ -124,4 +140,21 @@ async function scoreCounterfactuals(api: DemoApi, timeline: Timeline, elec2: rea
     }
   }
   return scored;
+}
+
+/**
+ * What retraining on a timer scores on the replayed records, from the
+ * backtest's schedule arms. A report extra: a failure is told and the
+ * summary goes without it.
+ */
+async function backtestSchedules(deps: DemoLoopDeps, replay: Replay, note: (line: string) => void): Promise<ScheduleComparison | undefined> {
+  if (!deps.compareSchedules || replay.answered === 0) return undefined;
+  try {
+    const comparison = await deps.compareSchedules(replay.position);
+    note(`backtest: ${comparison.arms.map((a) => a.name).join(', ')} on the ${comparison.records.toLocaleString('en-US')} replayed records in ${comparison.seconds.toFixed(1)} s`);
+    return comparison;
+  } catch (err) {
+    note(`backtest: the schedules could not be compared: ${errorMessage(err)}`);
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@ import { topicName } from '../../../schemas/index.js';
 import { errorMessage, type OutgoingMessage } from '../../common/index.js';
 import type { Runtime } from '../runtime.js';
 import type { Elec2Row } from './elec2.js';
-import { MODEL } from './history.js';
+import { LABEL_DELAY_MS, MODEL } from './history.js';
 
 /** One replayed record: what the gateway answered and what turned out to be true. */
 export interface Answer {
@@ -20,8 +20,19 @@ export interface ReplayOptions {
   rows: readonly Elec2Row[];
   rowsPerSecond: number;
   rowsPerRequest: number;
-  /** Labels follow their answers by about this long (the next half hour's price, compressed). @default 200 */
-  labelDelayMs?: number;
+  /**
+   * The header the gateway reads a trusted caller's event time from
+   * (GATEWAY_EVENT_TIME_HEADER): each request is stamped with its first
+   * record's time in Elec2, so the loop's windows, cooldowns and schedules
+   * run on Elec2's clock however fast the replay goes.
+   */
+  eventTimeHeader: string;
+  /**
+   * Checked before each request: while true, the replay waits. The demo holds
+   * it while the loop trains and evaluates, work of minutes that takes next to
+   * no time on Elec2's clock of half hours.
+   */
+  held?(): boolean;
   /** Checked before each request: false ends the replay early. */
   keepGoing(): boolean;
 }
@@ -46,13 +57,14 @@ const ENTITIES = 101;
 /**
  * Replays Elec2 records through the prediction gateway, as live traffic:
  * `rowsPerRequest` records per KServe v1 request at up to `rowsPerSecond`,
- * and each answered record's label produced to Kafka shortly after. The
+ * each request in its records' own time, and each answered record's label
+ * produced to Kafka as soon as it is answered, stamped half an hour after
+ * its record (when Elec2 knew it). The
  * gateway emits the features and predictions itself; the demo only sends what
  * a client and a labelling job would.
  */
 export function startReplay(options: ReplayOptions): Replay {
   const { rows, rowsPerRequest, rowsPerSecond, runtime } = options;
-  const labelDelayMs = options.labelDelayMs ?? 200;
   const answers: Answer[] = [];
   const positions: { at: number; index: number }[] = [];
   const labelSends: Promise<void>[] = [];
@@ -64,7 +76,7 @@ export function startReplay(options: ReplayOptions): Replay {
     const messages: OutgoingMessage[] = [];
     for (const row of batch) {
       const event_id = `live-${row.index}`;
-      messages.push({ key: event_id, value: await runtime.codec.encode('labels', { event_id, model: MODEL, ts: Date.now(), label: row.label }, 'avro') });
+      messages.push({ key: event_id, value: await runtime.codec.encode('labels', { event_id, model: MODEL, ts: row.ts + LABEL_DELAY_MS, label: row.label }, 'avro') });
     }
     const producer = await runtime.bus.producer();
     await producer.send(topicName(runtime.config.topicPrefix, 'labels'), messages);
@@ -73,13 +85,13 @@ export function startReplay(options: ReplayOptions): Replay {
   async function request(batch: readonly Elec2Row[]): Promise<void> {
     const instances = batch.map((r) => ({ event_id: `live-${r.index}`, entity_id: `site-${r.index % ENTITIES}`, numeric: r.numeric, categorical: { day: r.day } }));
     try {
-      const res = await fetch(`${options.gatewayUrl}/v1/models/${MODEL}:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) });
+      const headers = { 'content-type': 'application/json', [options.eventTimeHeader]: String(batch[0]!.ts) };
+      const res = await fetch(`${options.gatewayUrl}/v1/models/${MODEL}:predict`, { method: 'POST', headers, body: JSON.stringify({ instances }) });
       const body = (await res.json()) as { predictions?: { label: string; variant: string; model_version: string }[]; message?: string };
       if (!res.ok || !body.predictions) throw new Error(`${res.status} ${body.message ?? ''}`);
       const at = Date.now();
       body.predictions.forEach((p, i) => answers.push({ index: batch[i]!.index, at, variant: p.variant, version: p.model_version, correct: p.label === batch[i]!.label }));
-      const labels = new Promise<void>((resolve) => setTimeout(resolve, labelDelayMs)).then(() => produceLabels(batch));
-      labelSends.push(labels.catch((err: unknown) => void (lastError = `labels: ${errorMessage(err)}`)));
+      labelSends.push(produceLabels(batch).catch((err: unknown) => void (lastError = `labels: ${errorMessage(err)}`)));
     } catch (err) {
       failures += batch.length;
       lastError = errorMessage(err);
@@ -88,8 +100,15 @@ export function startReplay(options: ReplayOptions): Replay {
 
   async function run(): Promise<void> {
     const started = Date.now();
+    let heldMs = 0;
     while (next < rows.length && options.keepGoing()) {
-      const due = started + (next / rowsPerSecond) * 1000;
+      if (options.held?.()) {
+        const from = Date.now();
+        while (options.held() && options.keepGoing()) await new Promise((resolve) => setTimeout(resolve, 50));
+        heldMs += Date.now() - from;
+        continue;
+      }
+      const due = started + heldMs + (next / rowsPerSecond) * 1000;
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       const batch = rows.slice(next, next + rowsPerRequest);
       positions.push({ at: Date.now(), index: batch[0]!.index });

@@ -1,9 +1,9 @@
 import { barChart, escapeXml, evenTicks, lineChart, logTicks, PALETTE, type Series, type VerticalMarker } from './plots.js';
 import { cell, fixed, REPORT_STYLE, table } from './html.js';
-import { VICTORIA_JOINS_INDEX } from './settings.js';
+import { DEMO_POLICY, VICTORIA_JOINS_INDEX } from './settings.js';
 import { elec2Date, streamPlace } from './status.js';
 import { percent } from './story.js';
-import type { DemoSummary } from './summary.js';
+import { windowLength, type DemoSummary } from './summary.js';
 
 /** Grey: what was not served. */
 const COUNTERFACTUAL_COLOR = '#999';
@@ -37,10 +37,23 @@ function driftChart(s: DemoSummary): string {
   const max = Math.max(10, ...series.flatMap((x) => x.points.map(([, y]) => y)));
   const yMax = 10 ** Math.ceil(Math.log10(max));
   return lineChart({
-    title: `PSI per feature per window of ${s.plan.windowRows} gateway events, against the champion's reference (log scale)`,
+    title: `PSI per feature per ${windowLength(s.plan.windowMs)} window of Elec2's time, against the champion's reference (log scale)`,
     series, x: xAxis(s), y: { min: 0.001, max: yMax, log: true, ticks: logTicks(0.001, yMax), label: 'PSI' },
     markers: markersOf(s), threshold: { y: 0.2, label: 'PSI 0.2' },
   });
+}
+
+/** The loop's retrains and served accuracy beside the backtest's schedules on the same records. */
+function schedulesSection(s: DemoSummary): string {
+  const t = s.retrains;
+  const lead = `<p>${escapeXml(`Policy "${DEMO_POLICY}" (in Elec2's time) requested ${t.requested} retrains: ${t.promoted} promoted, ${t.rejected} rejected by the evaluator's gates, ${t.rolledBack} rolled back by the canary, ${t.failed} failed.`)}</p>`;
+  const v = s.versusSchedules;
+  if (!v) return `${lead}<p>No schedule was backtested.</p>`;
+  const rows = [
+    [cell('the loop (served)'), cell(fixed(v.served), 'num'), cell(String(t.promoted), 'num'), cell(v.records.toLocaleString('en-US'), 'num')],
+    ...v.schedules.arms.map((a) => [cell(a.name), cell(fixed(a.accuracy), 'num'), cell(String(a.retrains), 'num'), cell(v.schedules.records.toLocaleString('en-US'), 'num')]),
+  ];
+  return `${lead}${table(['retraining', 'accuracy', 'retrains deployed', 'records'], rows)}<p>The schedules are <code>driftloop backtest</code> arms on the records the demo replayed: the same first champion, the same trainer, each retrain on the trailing 4 weeks and deployed without gates.</p>`;
 }
 
 function accuracyChart(s: DemoSummary): string {
@@ -110,10 +123,12 @@ export function renderReport(s: DemoSummary): string {
 <p class="lead">${escapeXml(`${s.mode} mode, ${s.seconds.toFixed(0)} s, ${new Date(s.finishedAt).toISOString()}. Outcome: ${outcome}; final champion v${s.finalChampion ?? '–'}.`)}</p>
 <pre>${escapeXml(s.text)}</pre>
 <h2>Drift</h2>
-<figure>${driftChart(s)}<figcaption>Each point is one count window of ${s.plan.windowRows} feature events the gateway emitted, compared by the drift monitor (one ClickHouse query) with the reference of the champion of the time, which the monitor builds by itself from the data that champion was trained on: v1's from the history, a promoted version's from the recent traffic it was trained on. The Victorian columns are constant in Elec2 before May 1997, so their PSI jumps when real values arrive. Windows after a promotion are compared with the new champion's reference; the window that spans the promotion ends at it.</figcaption></figure>
+<figure>${driftChart(s)}<figcaption>Each point is one window of ${windowLength(s.plan.windowMs)} of the feature events the gateway emitted, in Elec2's own time (the demo stamps each request with its records' time), compared by the drift monitor (one ClickHouse query) with the reference of the champion of the time, which the monitor builds by itself from the data that champion was trained on: v1's from the history, a promoted version's from the recent traffic it was trained on. The Victorian columns are constant in Elec2 before May 1997, so their PSI jumps when real values arrive. Windows after a promotion are compared with the new champion's reference; the window that spans the promotion ends at it.</figcaption></figure>
 <h2>Prequential accuracy</h2>
 <figure>${accuracyChart(s)}<figcaption>Every replayed record is first answered by the gateway (champion or canary), then its label is produced to Kafka; the line is the share of right answers among the last 500 (per version, dashed: the last 200 answers of that version). The shaded band is the rollout.${s.rollingCounterfactual ? ` Grey, dashed: ${escapeXml(s.rollingCounterfactual.name)}, its registered artifact scored offline on the very records answered after the loop ended (the last 200), since Elec2's seasons make earlier periods no yardstick.` : ''}</figcaption></figure>
 ${table(['answers', 'accuracy', 'records', 'the other version on the same records (scored offline)'], accuracy)}
+<h2>Retraining: the policy versus a schedule</h2>
+${schedulesSection(s)}
 <h2>Evaluation: champion vs candidate</h2>
 ${evaluationSection(s)}
 <h2>Rollout</h2>

@@ -6,6 +6,9 @@ import type { LoopEvents } from './timeline.js';
 /** The Elec2 date of a record index. */
 export const elec2Date = (index: number): string => new Date(ELEC2_START_MS + index * HALF_HOUR_MS).toISOString().slice(0, 10);
 
+/** The Elec2 record of an event time (the demo stamps every event with its record's time). */
+export const elec2Index = (ms: number): number => Math.floor((ms - ELEC2_START_MS) / HALF_HOUR_MS);
+
 /** "1997-05-09 #17,912": where in Elec2 a record is. */
 export const streamPlace = (index: number): string => `${elec2Date(index)} #${index.toLocaleString('en-US')}`;
 

@@ -1,11 +1,12 @@
 import { answeredBy, type Counterfactual } from './counterfactual.js';
 import type { DeadLetter } from './dead-letters.js';
 import { accuracyOf, rollingAccuracy, type AccuracyPoint } from './prequential.js';
-import { loopOutcome, automaticRun, type LoopOutcome } from './outcome.js';
+import { loopOutcome, automaticRun, retrainTally, type LoopOutcome, type RetrainTally } from './outcome.js';
+import type { ScheduleComparison } from './schedules.js';
 import type { Answer, Replay } from './replay.js';
-import { VICTORIA_JOINS_INDEX, type DemoPlan } from './settings.js';
+import { DEMO_POLICY, VICTORIA_JOINS_INDEX, type DemoPlan } from './settings.js';
 import { featureDrift, percent, testText, type FeatureDrift } from './story.js';
-import { streamPlace } from './status.js';
+import { elec2Index, streamPlace } from './status.js';
 import type { EvaluationEvent, LoopEvents } from './timeline.js';
 
 export interface WindowSummary {
@@ -69,6 +70,10 @@ export interface DemoSummary {
   outcome: LoopOutcome | null;
   finalChampion: string | null;
   accuracy: AccuracyFigure[];
+  /** Every automatic retrain of the replay, by how it ended. */
+  retrains: RetrainTally;
+  /** The loop's served accuracy over the whole replay, beside retraining on a timer on the same records. */
+  versusSchedules: { served: number; records: number; schedules: ScheduleComparison } | null;
   rolling: AccuracyPoint[];
   /** Rolling accuracy per version, to tell champion and candidate apart during the canary. */
   rollingByVersion: { version: string; points: AccuracyPoint[] }[];
@@ -90,6 +95,8 @@ export interface SummaryInput {
   evaluationDetail: EvaluationDetail | null;
   /** Versions scored offline on the replayed records, for comparisons on the same records. */
   counterfactuals?: readonly Counterfactual[];
+  /** Retraining on a timer, backtested on the replayed records. */
+  schedules?: ScheduleComparison;
 }
 
 /** Window and spacing of the per-version rolling accuracy lines. */
@@ -105,9 +112,10 @@ const ENDED: Record<LoopOutcome['kind'], { until: string; after: string; alterna
 
 export function summarize(input: SummaryInput): DemoSummary {
   const { events, replay } = input;
+  // Where the replay was when a service acted (processing time: registry and rollout events, the evaluation).
   const place = (at: number): number => replay.positionAt(at);
   const windows = events['drift-reports'].map((r, i): WindowSummary => ({
-    number: i + 1, from: place(r.window_start), to: place(r.window_end), rows: r.window_rows, decision: r.decision, runId: r.run_id, driftShare: r.drift_share, features: featureDrift(r),
+    number: i + 1, from: elec2Index(r.window_start), to: elec2Index(r.window_end) - 1, rows: r.window_rows, decision: r.decision, runId: r.run_id, driftShare: r.drift_share, features: featureDrift(r),
   }));
   const request = automaticRun(events);
   const runId = request?.run_id;
@@ -115,7 +123,8 @@ export function summarize(input: SummaryInput): DemoSummary {
   const outcome = loopOutcome(events);
   const markers: Marker[] = [];
   const mark = (label: string, at: number | undefined): void => void (at !== undefined && markers.push({ label, at, index: place(at) }));
-  mark('retrain requested', request?.ts);
+  // A retrain request carries the event time of the window that asked for it.
+  if (request) markers.push({ label: 'retrain requested', at: request.ts, index: elec2Index(request.ts) });
   mark('registered', events['registry-events'].find((e) => e.run_id === runId && e.action === 'registered')?.ts);
   if (outcome) mark(outcome.kind === 'promoted' ? 'promoted' : outcome.kind.replace('_', ' '), outcome.at);
 
@@ -154,7 +163,7 @@ export function summarize(input: SummaryInput): DemoSummary {
     replay: { from: input.plan.replay.from, to: replay.position, answered: replay.answered, failures: replay.failures, lastError: replay.lastError },
     windows,
     firstDrift: windows.find((w) => w.decision !== 'none') ?? null,
-    retrain: request ? { label: 'retrain requested', at: request.ts, index: place(request.ts), runId: request.run_id, cause: `${request.cause.kind}: ${request.cause.detail}`, by: request.requested_by === 'drift' ? 'the drift monitor' : request.requested_by } : null,
+    retrain: request ? { label: 'retrain requested', at: request.ts, index: elec2Index(request.ts), runId: request.run_id, cause: `${request.cause.kind}: ${request.cause.detail}`, by: request.requested_by === 'drift' ? 'the drift monitor' : request.requested_by } : null,
     evaluation,
     evaluationDetail: input.evaluationDetail,
     markers,
@@ -162,6 +171,8 @@ export function summarize(input: SummaryInput): DemoSummary {
     outcome,
     finalChampion: champions.at(-1)?.version ?? null,
     accuracy,
+    retrains: retrainTally(events, answers.reduce((last, a) => Math.max(last, a.at), 0)),
+    versusSchedules: input.schedules ? { served: accuracyOf(answers, () => true).accuracy, records: answers.length, schedules: input.schedules } : null,
     rolling: rollingAccuracy(answers),
     rollingByVersion: versions.map((version) => ({ version, points: rollingAccuracy(answers.filter((a) => a.version === version), VERSION_WINDOW, VERSION_EVERY) })),
     rollingCounterfactual: tailAnswers?.length ? { name: `v${tailAlternative!.version} ${ended.alternative}`, points: rollingAccuracy(tailAnswers, VERSION_WINDOW, VERSION_EVERY) } : null,
@@ -173,6 +184,13 @@ export function summarize(input: SummaryInput): DemoSummary {
   return summary;
 }
 
+/** "1 week", "2 weeks", "36 hours". */
+export function windowLength(ms: number): string {
+  const [unit, size] = ms % 604_800_000 === 0 ? ['week', 604_800_000] : ms % 86_400_000 === 0 ? ['day', 86_400_000] : ['hour', 3_600_000];
+  const n = Math.round(ms / size);
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
 const fixed = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
 
 /** The plain-text summary printed at the end of the demo. */
@@ -180,7 +198,7 @@ export function summaryText(s: DemoSummary): string {
   const lines: string[] = [`== driftloop demo summary (${s.mode}, ${s.seconds.toFixed(1)} s) ==`];
   lines.push(`replay: ${s.replay.answered.toLocaleString('en-US')} Elec2 records answered by the gateway, ${streamPlace(s.replay.from)} .. ${streamPlace(s.replay.to - 1)}, ${s.replay.failures} failed${s.replay.lastError ? ` (last error: ${s.replay.lastError})` : ''}`);
   const decisions = (d: string): number => s.windows.filter((w) => w.decision === d).length;
-  lines.push(`windows: ${s.windows.length} drift windows of ${s.plan.windowRows} gateway events decided: ${decisions('none')} none, ${decisions('watch')} watch, ${decisions('retrain')} retrain`);
+  lines.push(`windows: ${s.windows.length} drift windows of ${windowLength(s.plan.windowMs)} of Elec2's time decided: ${decisions('none')} none, ${decisions('watch')} watch, ${decisions('retrain')} retrain`);
   if (s.firstDrift) {
     const drifted = s.firstDrift.features.filter((f) => f.drifted).map((f) => `${f.feature} (${testText(f)}, psi ${fixed(f.psi ?? undefined, 2)})`);
     lines.push(`drift detected: window ${s.firstDrift.number} (${streamPlace(s.firstDrift.from)} .. ${streamPlace(s.firstDrift.to)}, share ${fixed(s.firstDrift.driftShare, 2)}) on ${drifted.join(', ')}`);
@@ -198,6 +216,13 @@ export function summaryText(s: DemoSummary): string {
   if (ends.length) lines.push(`rollout v${s.rollout[0]!.version}: ${ends.map((r) => (r.state === 'passed' || r.state === 'failed' ? `${step(r)} ${r.state}` : r.state.replace('_', ' '))).join(' -> ')}`);
   lines.push(`outcome: ${s.outcome ? outcomeText(s.outcome) : 'the loop did not finish'}`);
   lines.push(`final champion: v${s.finalChampion ?? '-'}`);
+  const t = s.retrains;
+  lines.push(`retrains: ${t.requested} requested by policy "${DEMO_POLICY}" in Elec2's time: ${t.promoted} promoted, ${t.rejected} rejected, ${t.rolledBack} rolled back, ${t.failed} failed${t.open ? `, ${t.open} still going` : ''}`);
+  if (s.versusSchedules) {
+    const v = s.versusSchedules;
+    const arms = v.schedules.arms.map((a) => `${a.name} ${fixed(a.accuracy, 3)}${a.retrains ? ` (${a.retrains} retrains)` : ''}`).join('; ');
+    lines.push(`versus a schedule: the loop served ${fixed(v.served, 3)} on ${v.records.toLocaleString('en-US')} records with ${t.promoted} promoted; on the same ${v.schedules.records.toLocaleString('en-US')} records, backtested with the same trainer: ${arms}`);
+  }
   lines.push('prequential accuracy (served answers vs their labels):');
   for (const a of s.accuracy) {
     const versus = a.counterfactual ? ` (v${a.counterfactual.version} on the same records: ${fixed(a.counterfactual.accuracy, 3)})` : '';

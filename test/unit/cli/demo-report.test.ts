@@ -33,6 +33,8 @@ function summary(): DemoSummary {
     outcome: { runId: 'run-1', kind: 'promoted', version: '2', at: 2_900, reason: 'all steps passed' },
     finalChampion: '2',
     accuracy: [{ label: 'v1 before', accuracy: 0.8, count: 1_000 }, { label: 'v2 after its promotion', accuracy: 0.5, count: 100, counterfactual: { version: '1', accuracy: 0.5 } }],
+    retrains: { requested: 3, promoted: 1, rejected: 1, rolledBack: 1, failed: 0, open: 0 },
+    versusSchedules: { served: 0.7, records: 3_000, schedules: { records: 3_000, seconds: 4, arms: [{ name: 'never', accuracy: 0.65, retrains: 0 }, { name: 'every 1 week', accuracy: 0.75, retrains: 6 }] } },
     rolling: rollingAccuracy(all),
     rollingByVersion: [{ version: '1', points: rollingAccuracy(all.filter((a) => a.version === '1'), 200, 24) }, { version: '2', points: rollingAccuracy(all.filter((a) => a.version === '2'), 200, 24) }],
     rollingCounterfactual: { name: 'v1 had it stayed', points: rollingAccuracy(all.filter((a) => a.version === '2').map((a) => ({ ...a, version: '1', correct: !a.correct })), 200, 24) },
@@ -77,6 +79,7 @@ describe('demo report', () => {
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//);
     expect(html).not.toContain('NaN');
     expect(html).toContain('summary with &lt;angle&gt; &amp; ampersand');
+    expect(html).toContain('<td>every 1 week</td><td class="num">0.750</td><td class="num">6</td>');
     expect(escapeXml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   });
 });
