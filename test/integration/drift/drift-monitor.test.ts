@@ -4,6 +4,7 @@ import { createMetricsRegistry } from '../../../services/common/index.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, mergePolicy, registerDriftRoutes, verifyDriftloopSignature, type DriftMonitor, type DriftPolicy } from '../../../services/drift/index.js';
 import type { AlertSender } from '../../../services/drift/alerts/index.js';
+import { saveEvaluation } from '../../../services/evaluator/store.js';
 import { saveRollout } from '../../../services/rollout/store.js';
 import { createServer } from 'node:http';
 import { insertFeatures, insertLabels, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
@@ -225,8 +226,18 @@ describe('drift monitor on the embedded engines', () => {
     now += 10 * 60_000; // within the 1 h cooldown
     // The answer names the run that holds the request back.
     expect(await m.retrain.request({ model, cause: { kind: 'drift', ref: 'r2', detail: '' }, requestedBy: 'test' })).toEqual({ runId: first.runId, status: 'cooldown' });
-    expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u1', detail: '' }, requestedBy: 'test' })).status).toBe('opened');
+    const manual = await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u1', detail: '' }, requestedBy: 'test' });
+    expect(manual.status).toBe('opened');
     expect(await requests(model)).toHaveLength(2);
+
+    // A run whose candidate the evaluator turns down is over too: a person may ask again at once.
+    await trainerReports(model, manual.runId, 'u1', 'done', now);
+    expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u2', detail: '' }, requestedBy: 'test' })).status).toBe('joined');
+    await saveEvaluation(runtime.clickhouse, {
+      evaluationId: `eval-${manual.runId}`, model, runId: manual.runId, cause: { kind: 'manual', ref: 'u1' }, candidateVersion: '', championVersion: '2', holdout: 'test-split: 100 rows', holdoutRows: 100,
+      artifactUri: '', artifactSha256: '', dataVersion: '', createdAt: now, decision: 'reject', reason: 'worse than the champion', candidateMetrics: {}, championMetrics: {}, candidateCi: {}, championCi: {}, gates: [], slices: [],
+    });
+    expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u2', detail: '' }, requestedBy: 'test' })).status).toBe('opened');
   }, 120_000);
 
   it('after a run that failed, holds the next automatic cause for a backoff of event time, not the whole cooldown', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { barChart, escapeXml, lineChart, logTicks } from '../../../services/cli/demo/plots.js';
 import { accuracyOf, rollingAccuracy } from '../../../services/cli/demo/prequential.js';
-import { loopOutcome } from '../../../services/cli/demo/outcome.js';
+import { loopOutcome, retrainTally, runInTraining } from '../../../services/cli/demo/outcome.js';
 import type { Answer } from '../../../services/cli/demo/replay.js';
 import { renderReport } from '../../../services/cli/demo/report.js';
 import { demoPlan } from '../../../services/cli/demo/settings.js';
-import type { DemoSummary } from '../../../services/cli/demo/summary.js';
+import { windowLength, type DemoSummary } from '../../../services/cli/demo/summary.js';
 import type { LoopEvents } from '../../../services/cli/demo/timeline.js';
 import { svgElements, xmlProblem } from '../../support/xml.js';
 
@@ -104,5 +104,35 @@ describe('demo accuracy and outcome', () => {
     expect(loopOutcome(events)).toBeNull();
     events['rollout-events'].push(rollout('auto', '2', 'rolled_back', 5));
     expect(loopOutcome(events)).toMatchObject({ runId: 'auto', kind: 'rolled_back', version: '2', at: 5 });
+  });
+
+  it('counts every automatic retrain by how it ended, an outcome after the replay as still going, and knows the run being trained', () => {
+    const events: LoopEvents = { 'drift-reports': [], 'retrain-requests': [], 'training-results': [], evaluations: [], 'registry-events': [], 'rollout-events': [] };
+    const request = (run: string, kind = 'performance') => events['retrain-requests'].push({ ts: 1, run_id: run, cause: { kind, ref: run, detail: '' }, requested_by: 'drift' });
+    const rollout = (run: string, state: string, ts: number) => events['rollout-events'].push({ ts, run_id: run, version: run, champion_version: '1', phase: 'done', step: 0, weight: 0, state, reason: state, checks: [] });
+    request('first', 'manual');
+    request('a');
+    expect(runInTraining(events)).toBe('a');
+    rollout('a', 'started', 2);
+    expect(runInTraining(events)).toBeNull();
+    rollout('a', 'promoted', 3);
+    request('b');
+    events.evaluations.push({ ts: 4, run_id: 'b', candidate_version: '', champion_version: '2', decision: 'reject', reason: 'worse', candidate_metrics: {}, champion_metrics: {}, gates: [] });
+    request('c');
+    events['training-results'].push({ ts: 5, run_id: 'c', state: 'failed', trials: 0, metrics: {}, message: 'no rows' });
+    request('d');
+    rollout('d', 'rolled_back', 9);
+    request('e');
+    expect(runInTraining(events)).toBe('e');
+    expect(retrainTally(events)).toEqual({ requested: 5, promoted: 1, rejected: 1, rolledBack: 1, failed: 1, open: 1 });
+    // The replay ended at 8: d's rollback came when no traffic was left to judge.
+    expect(retrainTally(events, 8)).toEqual({ requested: 5, promoted: 1, rejected: 1, rolledBack: 0, failed: 1, open: 2 });
+  });
+
+  it('names a window length in weeks, days or hours', () => {
+    expect(windowLength(604_800_000)).toBe('1 week');
+    expect(windowLength(2 * 604_800_000)).toBe('2 weeks');
+    expect(windowLength(86_400_000)).toBe('1 day');
+    expect(windowLength(36 * 3_600_000)).toBe('36 hours');
   });
 });
