@@ -30,6 +30,12 @@ export interface DriftPolicy {
   maxAccuracyDrop: number;
   /** Labeled predictions a window needs before its accuracy counts. */
   minLabeledRows: number;
+  /**
+   * While a window has fewer labels than `minLabeledRows`, judge the
+   * champion's accuracy as its calibrated scores estimate it (CBPE, cbpe.ts)
+   * against `maxAccuracyDrop`: labels that come late stop delaying the retrain.
+   */
+  estimatedPerformance: boolean;
   /** No new drift-, performance- or schedule-caused run this soon after the last request. */
   cooldownMs: number;
   /** A retrain on this period regardless of drift (0 disables). */
@@ -68,6 +74,7 @@ export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
   minWindowRows: 100,
   maxAccuracyDrop: 0.05,
   minLabeledRows: 100,
+  estimatedPerformance: false,
   cooldownMs: 3_600_000,
   scheduleIntervalMs: 0,
   windowMs: 3_600_000,
@@ -202,10 +209,16 @@ export function decideWindow(judged: readonly JudgedStatistic[], policy: DriftPo
   const drifting = datasetDrift || (policy.predictionDrift && predictions.length > 0);
   const streak = drifting ? previousStreak + 1 : 0;
 
-  const accuracy = judged.find((s) => s.kind === 'performance' && s.variant === 'champion' && s.test === 'accuracy');
+  const champion = (test: string): JudgedStatistic | undefined => judged.find((s) => s.kind === 'performance' && s.variant === 'champion' && s.test === test);
+  const labeled = champion('accuracy');
+  const estimated = champion('expected_accuracy');
+  // Labeled accuracy decides once a window has enough labels; until then, with the policy's leave, the scores' estimate.
+  const accuracy = labeled && labeled.present >= policy.minLabeledRows ? { ...labeled, what: 'champion accuracy' }
+    : policy.estimatedPerformance && estimated && estimated.present >= policy.minWindowRows && Number.isFinite(estimated.value) ? { ...estimated, what: `champion accuracy estimated from its scores (CBPE, ${labeled?.present ?? 0} labels yet)` }
+    : null;
   const reference = profile.performance?.accuracy;
-  if (policy.maxAccuracyDrop > 0 && accuracy && reference !== undefined && accuracy.present >= policy.minLabeledRows && reference - accuracy.value > policy.maxAccuracyDrop) {
-    reasons.push(`champion accuracy ${accuracy.value.toFixed(4)} is ${(reference - accuracy.value).toFixed(4)} below the reference ${reference.toFixed(4)} (max drop ${policy.maxAccuracyDrop})`);
+  if (policy.maxAccuracyDrop > 0 && accuracy && reference !== undefined && reference - accuracy.value > policy.maxAccuracyDrop) {
+    reasons.push(`${accuracy.what} ${accuracy.value.toFixed(4)} is ${(reference - accuracy.value).toFixed(4)} below the reference ${reference.toFixed(4)} (max drop ${policy.maxAccuracyDrop})`);
     return { decision: 'retrain', datasetDrift, driftShare, drifting, streak, cause: 'performance', reasons };
   }
   if (drifting && streak >= policy.consecutiveWindows) {

@@ -1,3 +1,5 @@
+import type { Calibration } from './cbpe.js';
+
 /** A numeric distribution of the reference: a feature, or the prediction score. */
 export interface NumericProfile {
   feature: string;
@@ -36,6 +38,8 @@ export interface ReferencePerformance {
   errorRate: number;
   logLoss: number | null;
   auc: number | null;
+  /** The score's calibration map on these labeled answers, for estimating accuracy without labels (cbpe.ts); absent in older profiles. */
+  calibration?: Calibration | null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouse, Clock } from '../common/index.js';
 import { fromDateTime64Text, systemClock } from '../common/index.js';
+import { referenceCalibration } from './cbpe.js';
 import type { CategoricalProfile, NumericProfile, ReferenceProfile } from './profile.js';
 import { distributionParams } from './sql/distribution.js';
 import { longHistogramsSql } from './sql/distribution.js';
@@ -250,7 +251,8 @@ async function referencePerformance(clickhouse: ClickHouse, profile: ReferencePr
   const perf = rows.find((r) => r.section === 'performance' && r.variant === 'champion');
   if (!perf || perf.present === 0) return null;
   const finite = (x: number | undefined): number | null => (x === undefined || Number.isNaN(x) ? null : x);
-  return { labeled: perf.present, accuracy: perf.stats.accuracy!, errorRate: perf.stats.error_rate!, logLoss: finite(perf.stats.log_loss), auc: finite(perf.stats.auc) };
+  const calibration = profile.score ? await referenceCalibration(clickhouse, { deciles: profile.score.deciles, positiveLabel: profile.positiveLabel }, bounds) : null;
+  return { labeled: perf.present, accuracy: perf.stats.accuracy!, errorRate: perf.stats.error_rate!, logLoss: finite(perf.stats.log_loss), auc: finite(perf.stats.auc), calibration };
 }
 
 /**

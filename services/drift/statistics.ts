@@ -62,6 +62,9 @@ export function windowStatistics(rows: readonly WindowRow[], profile: ReferenceP
       }
     } else if (r.section === 'performance') {
       for (const test of PERFORMANCE_TESTS) push('performance', 'performance', r.variant, test, r.stats[test]!, r.present);
+    } else if (r.section === 'estimate') {
+      // Confidence-based: the accuracy the calibrated scores promise, with or without labels (cbpe.ts).
+      push('performance', 'performance', r.variant, 'expected_accuracy', r.stats.expected_accuracy!, r.present);
     }
   }
   // A reference feature absent from every row of a non-empty window is entirely missing.

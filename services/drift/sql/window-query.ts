@@ -1,13 +1,14 @@
 import type { NumericProfile, ReferenceProfile } from '../profile.js';
 import { bucketExpression, distributionParams, distributionSql, longHistogramsSql, wideHistogramsSql } from './distribution.js';
 import { categoricalParams, categoricalSql } from './categorical.js';
+import { estimateSection } from '../cbpe.js';
 
 /** Prediction variants, in the order their reference index (1-based) follows. */
 export const VARIANTS = ['champion', 'canary', 'shadow', 'external'] as const;
 
 /** One row of the window query: a section's statistics for one feature or variant. */
 export interface WindowRow {
-  section: 'window' | 'numeric' | 'categorical' | 'score' | 'class' | 'performance';
+  section: 'window' | 'numeric' | 'categorical' | 'score' | 'class' | 'performance' | 'estimate';
   key: string;
   variant: string;
   present: number;
@@ -28,7 +29,8 @@ export interface WindowBounds {
  * The drift statistics of one window of one model against its reference, as
  * one ClickHouse query: a UNION ALL of the sections the profile has
  * (numeric features, categorical features, prediction scores and classes per
- * variant, performance per variant where labels arrived). Every value is a
+ * variant, performance per variant where labels arrived, and the accuracy
+ * estimated from the scores where the reference has a calibration map). Every value is a
  * parameter; the text depends only on how many features the profile has.
  */
 export function windowQuery(profile: ReferenceProfile, bounds: WindowBounds, options: { epsilon: number }): { sql: string; params: Record<string, unknown> } {
@@ -76,6 +78,11 @@ FROM {db:Identifier}.predictions AS p
 INNER JOIN (SELECT event_id, argMin(label, ingested_at) AS label FROM {db:Identifier}.labels WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') GROUP BY event_id) AS l ON p.event_id = l.event_id
 WHERE ${inWindow('p.')}${ofVersion('p.')}
 GROUP BY p.variant`);
+    const calibration = profile.performance?.calibration;
+    if (calibration) {
+      Object.assign(params, { cal_edges: calibration.edges, cal_rate: calibration.positiveRate });
+      sections.push(estimateSection(inWindow() + ofVersion()));
+    }
   }
   return { sql: sections.join('\nUNION ALL\n'), params };
 }
