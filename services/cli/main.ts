@@ -9,6 +9,7 @@
  *   driftloop reproduce <run>              re-execute a run from its record and compare its metrics
  *   driftloop replay <topic> --from <pos>  dead letters back to their topics, or a consumer group rewound (Kafka itself)
  *   driftloop backtest [options]           policies against retraining schedules on a labeled history, in event time
+ *   driftloop drift | reports <model> | reference <model> … | retrain <model>   the drift monitor (HTTP API)
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, ValidationError, errorMessage } from '../common/index.js';
@@ -16,6 +17,7 @@ import { up, parseServiceNames } from './commands/up.js';
 import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
 import type { ApiOptions } from './commands/api.js';
+import { buildReferenceCommand, listDriftCommand, listReportsCommand, retrainCommand } from './commands/drift.js';
 import { decideVersionCommand, listModelsCommand, showModelCommand } from './commands/models.js';
 import { rolloutOperationCommand, showRolloutCommand } from './commands/rollout.js';
 import { statusCommand } from './commands/status.js';
@@ -92,6 +94,28 @@ async function main(argv: string[]): Promise<void> {
       if (sub === undefined) return listModelsCommand(apiOptions(values));
       if (sub === 'show' && names.length === 1) return showModelCommand(apiOptions(values), names[0]!);
       throw new UsageError('models takes no argument, or show <model>');
+    }
+    case 'drift': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: API_FLAGS });
+      if (positionals.length > 0) throw new UsageError('drift takes no argument (reports <model> lists a model\'s windows)');
+      return listDriftCommand(apiOptions(values));
+    }
+    case 'reports': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...API_FLAGS, limit: { type: 'string' } } });
+      if (positionals.length !== 1) throw new UsageError('reports takes exactly one model');
+      const limit = values.limit ?? '20';
+      if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) throw new UsageError(`--limit must be an integer from 1 to 1000; got ${JSON.stringify(limit)}`);
+      return listReportsCommand(apiOptions(values), positionals[0]!, Number(limit));
+    }
+    case 'reference': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...API_FLAGS, version: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+      if (positionals.length !== 1 || !values.version || !values.from || !values.to) throw new UsageError('reference takes <model> --version V --from T --to T');
+      return buildReferenceCommand(apiOptions(values), positionals[0]!, { version: values.version, from: values.from, to: values.to });
+    }
+    case 'retrain': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...API_FLAGS, reason: { type: 'string' } } });
+      if (positionals.length !== 1) throw new UsageError('retrain takes exactly one model');
+      return retrainCommand(apiOptions(values), positionals[0]!, values.reason ?? 'asked from the command line');
     }
     case 'approve':
     case 'reject': {

@@ -15,6 +15,12 @@ export const USAGE = `usage: driftloop <command>
   runs cancel <run>       cancel an open run (needs DRIFTLOOP_ADMIN_TOKEN)
   reproduce <run>         re-execute a done run from its record, compare metrics
                           (exit 1 when they differ; needs DRIFTLOOP_ADMIN_TOKEN)
+  drift                   models the drift monitor watches: version, reference, window, auto retrain
+  reports <model> [--limit N]   the model's latest windows: times, events, decision, drifted features, run
+  reference <model> --version V --from T --to T   build the model's reference from a time range
+                          of its events (ISO-8601; needs DRIFTLOOP_ADMIN_TOKEN)
+  retrain <model> [--reason R]   ask for a retrain now (needs DRIFTLOOP_ADMIN_TOKEN); a run still
+                          open is joined
   models                  registered models, version counts, aliases
   models show <model>     versions with status, aliases, lineage, metrics
   approve <model> <version> --reason R [--actor A]   approve a pending version
@@ -39,7 +45,7 @@ export const USAGE = `usage: driftloop <command>
   or http://127.0.0.1:8080), --json for machine-readable output.
 `;
 
-export const COMMANDS = ['up', 'run', 'demo', 'config', 'runs', 'reproduce', 'status', 'models', 'approve', 'reject', 'rollout', 'promote', 'rollback', 'pause', 'resume', 'replay', 'backtest', 'help'] as const;
+export const COMMANDS = ['up', 'run', 'demo', 'config', 'runs', 'reproduce', 'status', 'drift', 'reports', 'reference', 'retrain', 'models', 'approve', 'reject', 'rollout', 'promote', 'rollback', 'pause', 'resume', 'replay', 'backtest', 'help'] as const;
 
 /** The usage lines of one command (its own lines and their continuations). */
 export function commandUsage(command: string): string {

@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import type { DriftMonitor } from '../../../services/drift/index.js';
 import { insertFeatures, normal, prng } from '../../support/drift-data.js';
 import { uniqueName } from '../../support/index.js';
+import { CLI_MAIN } from '../../support/process.js';
 import { startServiceOverHttp } from '../../support/runtime.js';
 
 const ADMIN = 'drift-admin-token';
@@ -96,5 +98,29 @@ describe('drift HTTP API', () => {
     expect(unknown.status).toBe(409);
     expect(((await unknown.json()) as { message: string }).message).toContain('model "ghost" has no feature events in ClickHouse and no reference profile');
     expect((await call('POST', '/drift/models/ghost/retrain', { token: ADMIN, body: { reason: 'x' } })).status).toBe(409);
+  });
+
+  it('is CLI commands: drift, reports, reference and retrain', async () => {
+    const cli = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args, '--url', runtime.url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: '', ...env } }, (err, stdout, stderr) => {
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+        });
+      });
+    expect((await cli(['drift'])).out).toMatch(/^elec\s+v1\s+prof-\w+\s+2026-04-01 01:00:00\s+2 numeric, 1 categorical\s+10m\s+on$/m);
+    // Times as people read them, not epoch milliseconds; the drifted features named.
+    const reports = await cli(['reports', MODEL, '--limit', '2']);
+    expect(reports.out).toMatch(/^WINDOW START\s+WINDOW END\s+EVENTS\s+DECISION\s+SHARE\s+DRIFTED\s+RUN$/m);
+    expect(reports.out.trim().split('\n')).toHaveLength(3);
+    // x of x, y and day drifted: a share of 1/3, under the default 0.5.
+    expect(reports.out).toMatch(/^2026-04-01 01:40:00\s+2026-04-01 01:50:00\s+600\s+none\s+0\.33\s+x$/m);
+    expect(await cli(['reports', MODEL, '--limit', '0'])).toMatchObject({ code: 2, out: expect.stringMatching(/--limit must be an integer from 1 to 1000; got "0"/) });
+    expect(await cli(['reports', 'nope'])).toMatchObject({ code: 1, out: expect.stringMatching(/404/) });
+    expect(await cli(['retrain', MODEL])).toMatchObject({ code: 2, out: expect.stringMatching(/config DRIFTLOOP_ADMIN_TOKEN: retrain is an admin endpoint/) });
+    // The manual run of the test before is still open (no trainer here): this one joins it.
+    expect(await cli(['retrain', MODEL, '--reason', 'from the cli'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN })).toMatchObject({ code: 0, out: expect.stringMatching(/^model elec: run run-\w+ joined \(a run of the model is still open: this one\)\n$/) });
+    const reference = await cli(['reference', MODEL, '--version', 'v2', '--from', new Date(T0 + 3_600_000).toISOString(), '--to', new Date(T0 + 7_200_000).toISOString()], { DRIFTLOOP_ADMIN_TOKEN: ADMIN });
+    expect(reference).toMatchObject({ code: 0, out: expect.stringMatching(/^model elec version v2: reference prof-\w+ from 2026-04-01T01:00:00.000Z to 2026-04-01T02:00:00.000Z, 2 numeric and 1 categorical features\n$/) });
+    expect((await cli(['reference', MODEL, '--version', 'v2'])).code).toBe(2);
   });
 });
