@@ -8,7 +8,7 @@ export const USAGE = `usage: driftloop <command>
                           rollout; a summary and D/report.html (D: .data/demo; --fast,
                           the default, takes about a minute, --full replays every record)
   config [--markdown]     list configuration options
-  status                  per model: champion, rollout in flight, open runs; ingest lag
+  status                  per model: champion, rollout in flight, open runs, last drift window; ingest lag
   runs [--model M] [--open] [--limit N]   list retraining runs
   runs show <run>         one run: spec, data and code version, trials, artifacts
   runs compare <run> <run>...             best params and metrics side by side

@@ -122,5 +122,7 @@ describe('drift HTTP API', () => {
     const reference = await cli(['reference', MODEL, '--version', 'v2', '--from', new Date(T0 + 3_600_000).toISOString(), '--to', new Date(T0 + 7_200_000).toISOString()], { DRIFTLOOP_ADMIN_TOKEN: ADMIN });
     expect(reference).toMatchObject({ code: 0, out: expect.stringMatching(/^model elec version v2: reference prof-\w+ from 2026-04-01T01:00:00.000Z to 2026-04-01T02:00:00.000Z, 2 numeric and 1 categorical features\n$/) });
     expect((await cli(['reference', MODEL, '--version', 'v2'])).code).toBe(2);
+    // status lists a model the monitor watches even with no registry here, with its last window.
+    expect((await cli(['status'])).out).toMatch(/^elec\s+-\s+-\s+-\s+none \(window to 2026-04-01 01:50:00\)$/m);
   });
 });
