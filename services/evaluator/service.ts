@@ -6,7 +6,8 @@ import { ConflictError, ValidationError, consumeEvents, counter, systemClock, ty
 import { getAlias, getVersion } from '../registry/index.js';
 import { validateArtifact, type ModelArtifact } from '../trainer/builtin/index.js';
 import { getRun, type SnapshotWindow } from '../trainer/index.js';
-import { evaluateCandidate, type EvaluationPolicy } from './evaluate.js';
+import { evaluateCandidate, type EvaluationOutcome, type EvaluationPolicy } from './evaluate.js';
+import type { Gate } from './gates.js';
 import { selectHoldout } from './holdout.js';
 import { getEvaluation, saveEvaluation, storedGate, type EvaluationRecord } from './store.js';
 
@@ -37,6 +38,27 @@ export interface TrainingResult {
   data_version: string | null;
   artifact_uri: string | null;
   artifact_sha256: string | null;
+}
+
+/**
+ * Pure: a candidate trained on the champion's very data (its data version)
+ * with the champion's training spec is a repeat of it: rolling it out could
+ * only change the champion by chance. The gate `new_data_or_spec` fails it,
+ * whatever its scores said.
+ */
+export function refuseRepeat(
+  outcome: EvaluationOutcome,
+  candidate: { dataVersion: string | null; spec: string },
+  champion: { version: string; dataVersion: string; spec: string | null },
+): EvaluationOutcome {
+  const repeat = candidate.dataVersion !== null && candidate.dataVersion !== '' && candidate.dataVersion === champion.dataVersion && candidate.spec === champion.spec;
+  const detail = repeat
+    ? `trained on the champion v${champion.version}'s data (${champion.dataVersion}) with its training spec: nothing new to roll out`
+    : 'new data or a new training spec';
+  const gate: Gate = { name: 'new_data_or_spec', passed: !repeat, value: repeat ? 0 : 1, threshold: 1, detail };
+  if (!repeat) return { ...outcome, gates: [...outcome.gates, gate] };
+  const reason = outcome.decision === 'reject' ? `${outcome.reason}; ${gate.name}: ${detail}` : `rejected: ${gate.name}: ${detail}`;
+  return { ...outcome, decision: 'reject', reason, gates: [...outcome.gates, gate] };
 }
 
 const path = (uri: string): string => (uri.startsWith('file://') ? fileURLToPath(uri) : uri);
@@ -98,7 +120,8 @@ export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
       model: result.model, runId: result.run_id, window: JSON.parse(run.dataWindow) as SnapshotWindow,
       minRows: settings.minHoldoutRows, maxRows: settings.maxHoldoutRows, workDir: settings.workDir,
     });
-    const outcome = evaluateCandidate({ candidate, champion, rows: holdout.rows, policy: settings.policy, seed: seedOf(result.run_id) });
+    const scored = evaluateCandidate({ candidate, champion, rows: holdout.rows, policy: settings.policy, seed: seedOf(result.run_id) });
+    const outcome = championVersion ? refuseRepeat(scored, { dataVersion: result.data_version, spec: run.spec }, { version: championVersion.version, dataVersion: championVersion.dataVersion, spec: (await getRun(ch, championVersion.runId))?.spec ?? null }) : scored;
     const record: EvaluationRecord = {
       ...outcome, evaluationId, model: result.model, runId: result.run_id, cause: { kind: result.cause.kind, ref: result.cause.ref }, candidateVersion: result.run_id,
       championVersion: championVersion?.version ?? null, holdout: `${holdout.kind}: ${holdout.rows.length} rows`, holdoutRows: holdout.rows.length,

@@ -90,6 +90,14 @@ describe('evaluation and registration', () => {
       return ends.every((p) => p.high === 0 || (committed.find((c) => c.partition === p.partition)?.offset ?? 0) >= p.high);
     }, { message: 'the registry to commit past the rejection', timeoutMs: 60_000 });
     expect(await listVersions(runtime.clickhouse, { model: 'elec2', runId: 'run-2' })).toEqual([]);
+    // A retrain on the champion's very data with its very spec is a repeat: turned down whatever it scores.
+    await request('run-3', 'drift-report-3', { window_from: at(0), window_to: at(6000) });
+    const repeat = await waitFor(() => getEvaluation(runtime.clickhouse, 'eval-run-3'), { message: 'run-3 evaluated', timeoutMs: 120_000 });
+    expect((await getRun(runtime.clickhouse, 'run-3'))!.dataVersion).toBe((await getVersion(runtime.clickhouse, 'elec2', '1'))!.dataVersion);
+    expect(repeat).toMatchObject({ decision: 'reject', championVersion: '1' });
+    expect(repeat.gates.find((g) => g.name === 'new_data_or_spec')).toMatchObject({ passed: false });
+    expect(repeat.reason).toMatch(/new_data_or_spec: trained on the champion v1's data \(sha256:\w+\) with its training spec: nothing new to roll out$/);
+    expect(evaluation.gates.find((g) => g.name === 'new_data_or_spec')).toMatchObject({ passed: true });
     // A replayed training result is not evaluated again.
     expect(await evaluator.evaluate({ model: 'elec2', run_id: 'run-2', state: 'done', cause: { kind: 'drift', ref: 'x' }, data_version: null, artifact_uri: null, artifact_sha256: null })).toEqual(evaluation);
   }, 180_000);
