@@ -87,7 +87,8 @@ export function failuresInARow(statesNewestFirst: readonly string[]): number {
  * event published before it is recorded (a crash in between republishes the
  * same run id, which the trainer joins). A run stays open until its release
  * is over: training failed or was cancelled, or it trained and its candidate
- * was rejected by the evaluator or its rollout promoted or rolled back it.
+ * was rejected (by the evaluator, or as a version by a person), or its
+ * rollout promoted or rolled it back.
  * A retrain opened during a canary would supersede the candidate being
  * judged, on data that is mostly the same; the backtest holds a pending
  * canary as the open run too.
@@ -122,7 +123,7 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
     const [state] = await deps.clickhouse.query<{ requests: string; same: string; open_run: string; last_ts: string; last_run: string; states: string[] }>(
       `SELECT count() AS requests,
               countIf(r.run_id = {run:String}) AS same,
-              argMaxIf(r.run_id, r.ts, NOT (s.terminal IN ('failed', 'cancelled') OR (s.terminal = 'done' AND (e.decision = 'reject' OR o.state IN {ended:Array(String)})))
+              argMaxIf(r.run_id, r.ts, NOT (s.terminal IN ('failed', 'cancelled') OR (s.terminal = 'done' AND (e.decision = 'reject' OR v.status IN ('rejected', 'archived') OR o.state IN {ended:Array(String)})))
                                         AND r.recorded_at > fromUnixTimestamp64Milli({openSince:Int64}, 'UTC')) AS open_run,
               toString(max(r.ts)) AS last_ts,
               argMax(r.run_id, r.ts) AS last_run,
@@ -131,6 +132,7 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
        LEFT JOIN (SELECT run_id, argMax(state, ts) AS terminal FROM {db:Identifier}.retrain_run_states
                   WHERE model = {model:String} AND state IN {terminal:Array(String)} GROUP BY run_id) AS s ON r.run_id = s.run_id
        LEFT JOIN (SELECT run_id, argMax(decision, created_at) AS decision FROM {db:Identifier}.evaluations WHERE model = {model:String} GROUP BY run_id) AS e ON r.run_id = e.run_id
+       LEFT JOIN (SELECT run_id, argMax(status, revision) AS status FROM {db:Identifier}.model_versions WHERE model = {model:String} GROUP BY run_id) AS v ON r.run_id = v.run_id
        LEFT JOIN (SELECT run_id, argMax(state, revision) AS state FROM {db:Identifier}.rollouts WHERE model = {model:String} GROUP BY run_id) AS o ON r.run_id = o.run_id
        SETTINGS join_use_nulls = 0`,
       // Processing time, a safeguard: a run that never ends (its trainer gone) stops blocking new ones after the timeout.

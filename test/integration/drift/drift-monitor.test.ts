@@ -5,6 +5,7 @@ import type { Runtime } from '../../../services/cli/runtime.js';
 import { createAlertSender, createDriftMonitor, DEFAULT_POLICY, mergePolicy, registerDriftRoutes, verifyDriftloopSignature, type DriftMonitor, type DriftPolicy } from '../../../services/drift/index.js';
 import type { AlertSender } from '../../../services/drift/alerts/index.js';
 import { saveEvaluation } from '../../../services/evaluator/store.js';
+import { saveVersion, type ModelVersion } from '../../../services/registry/store.js';
 import { saveRollout } from '../../../services/rollout/store.js';
 import { createServer } from 'node:http';
 import { insertFeatures, insertLabels, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
@@ -237,7 +238,19 @@ describe('drift monitor on the embedded engines', () => {
       evaluationId: `eval-${manual.runId}`, model, runId: manual.runId, cause: { kind: 'manual', ref: 'u1' }, candidateVersion: '', championVersion: '2', holdout: 'test-split: 100 rows', holdoutRows: 100,
       artifactUri: '', artifactSha256: '', dataVersion: '', createdAt: now, decision: 'reject', reason: 'worse than the champion', candidateMetrics: {}, championMetrics: {}, candidateCi: {}, championCi: {}, gates: [], slices: [],
     });
-    expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u2', detail: '' }, requestedBy: 'test' })).status).toBe('opened');
+    const third = await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u2', detail: '' }, requestedBy: 'test' });
+    expect(third.status).toBe('opened');
+
+    // Its candidate registered, awaiting a person's approval: still open. Rejected by that person: over.
+    await trainerReports(model, third.runId, 'u2', 'done', now);
+    const version: ModelVersion = {
+      model, version: '3', revision: 1, status: 'pending', artifactUri: '/x/model.json', artifactSha256: '', artifactFormat: 'driftloop.builtin', artifacts: {}, runId: third.runId,
+      dataVersion: '', evaluationId: '', cause: { kind: 'manual', ref: 'u2' }, lineage: {}, metrics: {}, tags: {}, actor: 'evaluator', reason: '', createdAt: now, updatedAt: now,
+    };
+    await saveVersion(runtime.clickhouse, version);
+    expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u3', detail: '' }, requestedBy: 'test' })).status).toBe('joined');
+    await saveVersion(runtime.clickhouse, { ...version, revision: 2, status: 'rejected', actor: 'alice', reason: 'not this one' });
+    expect((await m.retrain.request({ model, cause: { kind: 'manual', ref: 'u3', detail: '' }, requestedBy: 'test' })).status).toBe('opened');
   }, 120_000);
 
   it('after a run that failed, holds the next automatic cause for a backoff of event time, not the whole cooldown', async () => {
