@@ -1,9 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort, kafkaBrokers, tempDir, uniqueName, waitFor } from './index.js';
 
 /** The CLI's entry, run as `driftloop` runs it in a container (node --import tsx). */
 export const CLI_MAIN = fileURLToPath(new URL('../../services/cli/main.ts', import.meta.url));
+
+/**
+ * Runs the CLI command `driftloop <args> --url <url>` to its end: its exit
+ * code and its stdout and stderr together. No admin token unless `env` gives one.
+ */
+export function runCli(url: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args, '--url', url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: '', ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+    });
+  });
+}
 
 /** What a `driftloop` child process of a test runs on, and where it answers. */
 export interface ProcessSetup {

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import type { DriftMonitor } from '../../../services/drift/index.js';
 import { insertFeatures, normal, prng } from '../../support/drift-data.js';
 import { uniqueName } from '../../support/index.js';
-import { CLI_MAIN } from '../../support/process.js';
+import { runCli } from '../../support/process.js';
 import { startServiceOverHttp } from '../../support/runtime.js';
 
 const ADMIN = 'drift-admin-token';
@@ -101,12 +100,7 @@ describe('drift HTTP API', () => {
   });
 
   it('is CLI commands: drift, reports, reference and retrain', async () => {
-    const cli = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
-      new Promise((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args, '--url', runtime.url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: '', ...env } }, (err, stdout, stderr) => {
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
-        });
-      });
+    const cli = (args: string[], env: Record<string, string> = {}) => runCli(runtime.url, args, env);
     expect((await cli(['drift'])).out).toMatch(/^elec\s+v1\s+prof-\w+\s+2026-04-01 01:00:00\s+2 numeric, 1 categorical\s+10m\s+on$/m);
     // Times as people read them, not epoch milliseconds; the drifted features named.
     const reports = await cli(['reports', MODEL, '--limit', '2']);

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import type { RegistryService } from '../../../services/registry/index.js';
 import { tempDir, uniqueName } from '../../support/index.js';
+import { runCli } from '../../support/process.js';
 import { readTopicEvents, startServiceOverHttp } from '../../support/runtime.js';
 
 const ADMIN = 'registry-admin-token';
-const MAIN = new URL('../../../services/cli/main.ts', import.meta.url).pathname;
 let runtime: Runtime;
 let registry: RegistryService;
 
@@ -77,12 +76,7 @@ describe('registry HTTP API', () => {
   });
 
   it('is CLI commands: models, models show, approve and reject', async () => {
-    const cli = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
-      new Promise((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', MAIN, ...args, '--url', runtime.url], { env: { ...process.env, DRIFTLOOP_ADMIN_TOKEN: '', ...env } }, (err, stdout, stderr) => {
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
-        });
-      });
+    const cli = (args: string[], env: Record<string, string> = {}) => runCli(runtime.url, args, env);
     expect((await cli(['models'])).out).toMatch(/^churn\s+2\s+2\s+champion=1$/m);
     const show = await cli(['models', 'show', 'churn']);
     expect(show.out).toMatch(/^1\s+approved\s+champion\s+r1\s+drift report-r1/m);

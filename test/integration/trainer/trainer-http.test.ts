@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import type { TrainerService } from '../../../services/trainer/index.js';
 import { insertFeatures, insertLabels, normal, prng } from '../../support/drift-data.js';
 import { tempDir, uniqueName, waitFor } from '../../support/index.js';
+import { runCli } from '../../support/process.js';
 import { startServiceOverHttp } from '../../support/runtime.js';
 
 let runtime: Runtime;
 let trainer: TrainerService;
 const ADMIN = 'test-admin-token';
-const MAIN = fileURLToPath(new URL('../../../services/cli/main.ts', import.meta.url));
 const reproduce = (runId: string, token = ADMIN): Promise<Response> => fetch(`${runtime.url}/trainer/runs/${runId}/reproduce`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 beforeAll(async () => {
@@ -86,12 +84,7 @@ describe('reproduce', () => {
   });
 
   it('is a CLI command, as are runs, runs show and runs compare', async () => {
-    const cli = async (args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
-      new Promise((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', MAIN, ...args, '--url', runtime.url], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
-        });
-      });
+    const cli = (args: string[], env: Record<string, string> = {}) => runCli(runtime.url, args, env);
     const list = await cli(['runs', '--model', 'web']);
     expect(list.out).toMatch(/^RUN\s+MODEL\s+STATE/);
     expect(list.out).toMatch(/run-h1\s+web\s+done\s+manual/);
