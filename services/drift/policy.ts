@@ -20,6 +20,13 @@ export interface DriftPolicy {
   thresholds: { psi: number; js: number; ksPValue: number; wasserstein: number; chi2PValue: number };
   /** Dataset drift when at least this share of features drifted. */
   driftShare: number;
+  /**
+   * Weigh each feature in that share by how much the champion leans on it
+   * (its permutation importance at training; features with none count 0),
+   * where the reference knows it: drift in a feature the model ignores is
+   * `watch`, never `retrain`. Without importances the share is unweighted.
+   */
+  importanceWeighted: boolean;
   /** Whether drift of the champion's predictions alone counts as drift. */
   predictionDrift: boolean;
   /** Drifting windows in a row before a retrain is requested. */
@@ -69,6 +76,7 @@ export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
   smallWindowRows: 1000,
   thresholds: Object.freeze({ psi: 0.2, js: 0.1, ksPValue: 0.05, wasserstein: 0.1, chi2PValue: 0.05 }),
   driftShare: 0.5,
+  importanceWeighted: false,
   predictionDrift: true,
   consecutiveWindows: 2,
   minWindowRows: 100,
@@ -196,14 +204,18 @@ export interface WindowVerdict {
 export function decideWindow(judged: readonly JudgedStatistic[], policy: DriftPolicy, profile: ReferenceProfile, windowRows: number, previousStreak: number): WindowVerdict {
   const features = judged.filter((s) => s.decisive && (s.kind === 'numeric' || s.kind === 'categorical'));
   const drifted = features.filter((s) => s.drifted);
-  const driftShare = features.length > 0 ? drifted.length / features.length : 0;
+  const weights = policy.importanceWeighted ? importanceWeights(features.map((s) => s.feature), profile.importance) : null;
+  const weightOf = (s: JudgedStatistic): number => (weights ? weights.get(s.feature)! : 1);
+  const total = features.reduce((sum, s) => sum + weightOf(s), 0);
+  const driftShare = total > 0 ? drifted.reduce((sum, s) => sum + weightOf(s), 0) / total : 0;
   const reasons: string[] = [];
   if (windowRows < policy.minWindowRows) {
     return { decision: 'none', datasetDrift: false, driftShare, drifting: false, streak: 0, cause: null, reasons: [`window has ${windowRows} rows, fewer than minWindowRows ${policy.minWindowRows}`] };
   }
   const datasetDrift = drifted.length > 0 && driftShare >= policy.driftShare;
   if (drifted.length > 0) reasons.push(`${drifted.length} of ${features.length} features drifted (${drifted.map((s) => `${s.feature} by ${s.test}`).join(', ')})`);
-  if (datasetDrift) reasons.push(`dataset drift: share ${driftShare.toFixed(3)} >= ${policy.driftShare}`);
+  if (datasetDrift) reasons.push(`dataset drift: ${weights ? 'importance-weighted ' : ''}share ${driftShare.toFixed(3)} >= ${policy.driftShare}`);
+  else if (weights && drifted.length > 0) reasons.push(`importance-weighted share ${driftShare.toFixed(3)} < ${policy.driftShare}: the champion leans little on what drifted`);
   const predictions = judged.filter((s) => s.decisive && s.kind === 'prediction' && s.variant === 'champion' && s.drifted);
   if (predictions.length > 0) reasons.push(`champion prediction drift (${predictions.map((s) => `${s.feature} by ${s.test}`).join(', ')})`);
   const drifting = datasetDrift || (policy.predictionDrift && predictions.length > 0);
@@ -226,7 +238,19 @@ export function decideWindow(judged: readonly JudgedStatistic[], policy: DriftPo
     return { decision: 'retrain', datasetDrift, driftShare, drifting, streak, cause: 'drift', reasons };
   }
   if (drifting) reasons.push(`${streak} drifting window(s) in a row, retrain at ${policy.consecutiveWindows}`);
-  return { decision: drifting ? 'watch' : 'none', datasetDrift, driftShare, drifting, streak, cause: null, reasons };
+  // Weighted, drift in features the model barely uses is worth watching, not retraining for.
+  return { decision: drifting || (weights !== null && drifted.length > 0) ? 'watch' : 'none', datasetDrift, driftShare, drifting, streak, cause: null, reasons };
+}
+
+/**
+ * Pure: each feature's weight in an importance-weighted drift share, from
+ * the reference's permutation importances (negative ones, noise, count 0);
+ * null without importances or when they sum to 0, so the share stays unweighted.
+ */
+export function importanceWeights(features: readonly string[], importance: Record<string, number> | null | undefined): Map<string, number> | null {
+  if (!importance) return null;
+  const weights = new Map(features.map((f) => [f, Math.max(0, importance[f] ?? 0)]));
+  return [...weights.values()].some((w) => w > 0) ? weights : null;
 }
 
 /**

@@ -84,6 +84,8 @@ export interface ReferenceProfile {
   adaptive: AdaptiveThresholds;
   /** Set when the prediction part comes from served traffic after the profile was built; absent or null: it came with the range. */
   served?: ServedPart | null;
+  /** How much the version leans on each input (permutation importance at training), when known: `importanceWeighted` policies weigh drift by it. */
+  importance?: Record<string, number> | null;
 }
 
 /** Maps each fine bucket slot (under, grid..., over) to its coarse bin: under, decile bins, over. */

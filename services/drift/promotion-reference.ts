@@ -1,6 +1,6 @@
 import type { ClickHouse, Clock, Logger } from '../common/index.js';
 import { getAlias } from '../registry/index.js';
-import { getRun, type SnapshotWindow } from '../trainer/index.js';
+import { getRun, importanceOf, type SnapshotWindow } from '../trainer/index.js';
 import type { ReferenceProfile } from './profile.js';
 import { buildReferenceProfile, countFeatures, eventTimeAt, rangeText, referenceProfileId, type ReferenceRange } from './reference.js';
 import { profileExists } from './store.js';
@@ -77,7 +77,7 @@ export interface PromotionReferences {
 export function createPromotionReferences(deps: PromotionReferenceDeps): PromotionReferences {
   const { clickhouse: ch, settings } = deps;
 
-  async function trainingWindow(model: string, runId: string): Promise<{ from: number; to: number } | string> {
+  async function trainingWindow(model: string, runId: string): Promise<{ from: number; to: number; importance: Record<string, number> | null } | string> {
     // An empty run id would match every run.
     if (!runId) return 'no training run in its lineage';
     const run = await getRun(ch, runId);
@@ -89,7 +89,9 @@ export function createPromotionReferences(deps: PromotionReferenceDeps): Promoti
     } catch {
       return `run ${runId} recorded an unreadable data window`;
     }
-    return window.kind === 'range' && Number.isFinite(window.from) && window.to > window.from ? { from: window.from, to: window.to } : `run ${runId} recorded no time range`;
+    return window.kind === 'range' && Number.isFinite(window.from) && window.to > window.from
+      ? { from: window.from, to: window.to, importance: importanceOf(run.metrics) }
+      : `run ${runId} recorded no time range`;
   }
 
   /** The range the new champion's reference comes from, or null (said why) when there is none worth building. */

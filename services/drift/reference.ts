@@ -35,6 +35,8 @@ export interface ReferenceRange {
    * @default true
    */
   servedByVersion?: boolean;
+  /** The version's permutation importance per input (its training run's `importance.*` metrics), when known. */
+  importance?: Record<string, number> | null;
 }
 
 /** `range:<from>..<to>`, ISO times: how a profile names the time range it was built from. */
@@ -93,6 +95,7 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
     positiveLabel: served.positive,
     performance: null,
     adaptive: {},
+    importance: range.importance ?? null,
     // Features only: the monitor completes the prediction part from the traffic this version serves from monitorFrom on.
     served: range.servedByVersion === false ? { from: range.monitorFrom ?? range.to, to: null, awaiting: 'predictions' } : null,
   };

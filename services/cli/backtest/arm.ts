@@ -18,7 +18,7 @@ export interface ArmContext {
   /** The arm's own model name: its copy of the history, its answers, windows and snapshots. */
   model: string;
   /** The first champion, trained once for every arm on the records before the replay. */
-  first: { artifact: ModelArtifact; from: number; to: number };
+  first: { artifact: ModelArtifact; from: number; to: number; importance: Record<string, number> | null };
   /** Called as the replay advances: the share of records served. */
   onProgress?(share: number): void;
 }
@@ -127,9 +127,9 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
       clickhouse: ch, logger: log, clock: { now: () => cursor < records.length ? records[cursor]!.ts : records[records.length - 1]!.ts },
       thresholds: () => ({ minRows: policy.minWindowRows, minLabeledRows: policy.minLabeledRows, minServedMs: options.servedMs, ...adaptiveChunks }),
     });
-    const referenceOf = async (version: number, range: { from: number; to: number }, at: number): Promise<ReferenceProfile> => {
+    const referenceOf = async (version: number, range: { from: number; to: number; importance: Record<string, number> | null }, at: number): Promise<ReferenceProfile> => {
       const started = performance.now();
-      const built = await buildReferenceProfile(ch, { model, modelVersion: String(version), from: range.from, to: range.to, monitorFrom: at, servedByVersion: false, ...adaptiveChunks });
+      const built = await buildReferenceProfile(ch, { model, modelVersion: String(version), from: range.from, to: range.to, monitorFrom: at, servedByVersion: false, importance: range.importance, ...adaptiveChunks });
       referenceSeconds += (performance.now() - started) / 1000;
       return built;
     };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ClickHouse } from '../../common/index.js';
 import { evaluateCandidate, type EvaluationOutcome, type EvaluationPolicy } from '../../evaluator/index.js';
 import { readTabularCsv, type ModelArtifact } from '../../trainer/builtin/index.js';
-import { exportSnapshot, searchBuiltin, trainBuiltinModel, type BuiltinSplits, type SnapshotWindow, type TrainingSpec } from '../../trainer/index.js';
+import { exportSnapshot, importanceOf, searchBuiltin, trainBuiltinModel, type BuiltinSplits, type SnapshotWindow, type TrainingSpec } from '../../trainer/index.js';
 
 export interface TrainedCandidate {
   artifact: ModelArtifact;
@@ -15,6 +15,8 @@ export interface TrainedCandidate {
   to: number;
   /** CPU the search and the final training took (the snapshot export is ClickHouse's). */
   cpuSeconds: number;
+  /** Its permutation importance per input, as the trainer records it (`importance.*` metrics). */
+  importance: Record<string, number> | null;
 }
 
 const cpuSeconds = (since: NodeJS.CpuUsage): number => {
@@ -38,8 +40,8 @@ export async function trainCandidate(ch: ClickHouse, workDir: string, model: str
   const started = process.cpuUsage();
   const { best, trials, firstError } = await searchBuiltin(spec, data);
   if (!best) throw new Error(`no trial of ${trials} completed${firstError ? ` (first error: ${firstError})` : ''}`);
-  const { artifact } = await trainBuiltinModel(spec, data, best);
-  return { artifact, data, dataVersion: snapshot.dataVersion, trainedRows: data.train.length, from: snapshot.from, to: snapshot.to + 1, cpuSeconds: cpuSeconds(started) };
+  const { artifact, metrics } = await trainBuiltinModel(spec, data, best);
+  return { artifact, data, dataVersion: snapshot.dataVersion, trainedRows: data.train.length, from: snapshot.from, to: snapshot.to + 1, cpuSeconds: cpuSeconds(started), importance: importanceOf(metrics) };
 }
 
 /**

@@ -47,7 +47,7 @@ export async function runBacktest(deps: BacktestDeps, options: BacktestOptions):
     await copyFeatures(deps.clickhouse, base, model);
     deps.onProgress?.(arm.name, index, 0);
     arms.push(await runArm({
-      clickhouse: deps.clickhouse, logger: deps.logger, options, model, first: { artifact: first.artifact, from, to },
+      clickhouse: deps.clickhouse, logger: deps.logger, options, model, first: { artifact: first.artifact, from, to, importance: first.importance },
       onProgress: (share) => deps.onProgress?.(arm.name, index, share),
     }, arm));
   }

@@ -6,6 +6,7 @@
 export { trainBuiltin } from './train.js';
 export type { BuiltinTrainingSpec, BuiltinTrainingResult, EpochDecision } from './train.js';
 export { compileModel, predict, predictProba } from './predict.js';
+export { permutationImportance } from './importance.js';
 export type { BuiltinModel, Prediction } from './predict.js';
 export { validateArtifact, ARTIFACT_FORMAT, ARTIFACT_VERSION } from './artifact.js';
 export { fitPreprocessor, transform, featureNames, inputWidth, DEFAULT_MAX_CATEGORIES } from './preprocess.js';

@@ -3,6 +3,7 @@ import { topicName } from '../../../schemas/index.js';
 import { createMetricsRegistry, type Registry } from '../../../services/common/index.js';
 import type { Runtime } from '../../../services/cli/runtime.js';
 import type { DriftMonitor } from '../../../services/drift/index.js';
+import { loadProfile } from '../../../services/drift/store.js';
 import { insertFeatures, insertPredictions, normal, prng, type FeatureRow } from '../../support/drift-data.js';
 import { quantileGrid } from '../../support/drift-reference.js';
 import { waitFor } from '../../support/index.js';
@@ -67,7 +68,8 @@ beforeAll(async () => {
   runtime = h.runtime;
   await traffic(T0, P1);
   await h.trainingRun('run-v1', T0, P1);
-  await h.trainingRun('run-v2', P1, P1 + HOUR);
+  // v2's trainer measured how much it leans on each input.
+  await h.trainingRun('run-v2', P1, P1 + HOUR, { test_accuracy: 0.9, 'importance.x': 0.3, 'importance.y': 0.01 });
 }, 120_000);
 
 afterAll(() => h?.close());
@@ -91,7 +93,9 @@ describe('drift reference of a new champion', () => {
     expect(await h.promote('2', 'run-v2', P2)).toBe('2');
     await waitFor(async () => (await outcomes(metrics)).built === 2, { message: 'v2 reference built', timeoutMs: 60_000 });
     const v2 = first.profiles()[0]!;
-    expect(v2).toMatchObject({ model: MODEL, modelVersion: '2', monitorFrom: P2, score: null, classes: null, positiveLabel: null, performance: null });
+    expect(v2).toMatchObject({ model: MODEL, modelVersion: '2', monitorFrom: P2, score: null, classes: null, positiveLabel: null, performance: null, importance: { x: 0.3, y: 0.01 } });
+    // Stored with the profile: a restarted monitor weighs drift by it too.
+    expect((await loadProfile(runtime.clickhouse, MODEL, v2.profileId))!.importance).toEqual({ x: 0.3, y: 0.01 });
     expect(v2.source).toContain('training window of run run-v2');
     // Built from v2's training window: every x of [P1, P1 + 1 h), quantile for quantile.
     const trained = [...xAt].filter(([ts]) => ts >= P1 && ts < P1 + HOUR).map(([, x]) => x);

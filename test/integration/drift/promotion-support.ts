@@ -18,8 +18,8 @@ const HOUR = 3_600_000;
  */
 export interface PromotionHarness {
   runtime: Runtime;
-  /** A done training run of `model` whose snapshot covered [from, to). */
-  trainingRun(runId: string, from: number, to: number): Promise<void>;
+  /** A done training run of `model` whose snapshot covered [from, to), with its metrics. */
+  trainingRun(runId: string, from: number, to: number, metrics?: Record<string, number>): Promise<void>;
   /** Registers version `version` (approved at once) with a real artifact, then points `champion` at it at `at`; returns the registered version. */
   promote(version: string, runId: string, at: number): Promise<string>;
   /** A monitor (not started) of its own groups; stopped by close(). */
@@ -38,10 +38,10 @@ export async function promotionHarness(model: string, settings: { windowMs: numb
   const monitors: DriftMonitor[] = [];
   return {
     runtime,
-    trainingRun: async (runId, from, to) => {
+    trainingRun: async (runId, from, to, metrics = {}) => {
       await runtime.clickhouse.insertObjects('training_runs', [{
         run_id: runId, model, revision: 1, state: 'done', cause_kind: 'manual', cause_ref: runId, cause_detail: '', requested_by: 'test', spec: '{}',
-        data_version: `sha256:${runId}`, data_window: JSON.stringify({ kind: 'range', from, to }), candidate_version: null, best_trial: 0, metrics: {}, message: '',
+        data_version: `sha256:${runId}`, data_window: JSON.stringify({ kind: 'range', from, to }), candidate_version: null, best_trial: 0, metrics, message: '',
         code_version: 'test', environment: {}, created_at: toDateTime64Text(to), updated_at: toDateTime64Text(to),
       }]);
     },

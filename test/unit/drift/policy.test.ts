@@ -95,4 +95,23 @@ describe('deciding a window', () => {
     expect(decideWindow(acc(0.8, 50), DEFAULT_POLICY, ref, 5000, 0)).toMatchObject({ decision: 'none' });
     expect(decideWindow(acc(0.86, 500), DEFAULT_POLICY, ref, 5000, 0)).toMatchObject({ decision: 'none' });
   });
+
+  it('weighs drifted features by the champion\'s importance where the policy says so: drift in what it ignores is watch, not retrain', () => {
+    const weighted = mergePolicy(DEFAULT_POLICY, { importanceWeighted: true }, 't');
+    // f0..f5 drifted (6 of 10, a dataset drift unweighted); the model leans on f8 and f9 only.
+    const ref = profile({ importance: { f8: 0.2, f9: 0.1, f0: 0.001, f1: -0.003 } });
+    const judged = judge(Array.from({ length: 10 }, (_, i) => stat(`f${i}`, 'wasserstein', i < 6 ? 0.5 : 0.01)), weighted, ref);
+    expect(decideWindow(judged, DEFAULT_POLICY, ref, 5000, 1)).toMatchObject({ decision: 'retrain', driftShare: 0.6 });
+    const ignored = decideWindow(judged, weighted, ref, 5000, 1);
+    expect(ignored).toMatchObject({ decision: 'watch', datasetDrift: false, drifting: false, streak: 0, cause: null });
+    expect(ignored.driftShare).toBeCloseTo(0.001 / 0.301, 10);
+    expect(ignored.reasons.join('; ')).toMatch(/importance-weighted share 0\.003 < 0\.5: the champion leans little on what drifted/);
+    // The features it leans on drift: nearly all the weight.
+    const leaned = judge(Array.from({ length: 10 }, (_, i) => stat(`f${i}`, 'wasserstein', i >= 8 ? 0.5 : 0.01)), weighted, ref);
+    const verdict = decideWindow(leaned, weighted, ref, 5000, 1);
+    expect(verdict).toMatchObject({ decision: 'retrain', datasetDrift: true, cause: 'drift' });
+    expect(verdict.driftShare).toBeCloseTo(0.3 / 0.301, 10);
+    // No importance known (a reference built by hand): the share is unweighted.
+    expect(decideWindow(judged, weighted, profile(), 5000, 1)).toMatchObject({ decision: 'retrain', driftShare: 0.6 });
+  });
 });
