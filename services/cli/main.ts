@@ -16,7 +16,7 @@ import { ConfigError, ValidationError, errorMessage } from '../common/index.js';
 import { up, parseServiceNames } from './commands/up.js';
 import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
-import type { ApiOptions } from './commands/api.js';
+import { exitCodeOf, type ApiOptions } from './commands/api.js';
 import { buildReferenceCommand, listDriftCommand, listReportsCommand, retrainCommand } from './commands/drift.js';
 import { decideVersionCommand, listModelsCommand, showModelCommand } from './commands/models.js';
 import { rolloutOperationCommand, showRolloutCommand } from './commands/rollout.js';
@@ -193,5 +193,5 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   // node:util parseArgs rejects an unknown flag or a missing value with a TypeError coded ERR_PARSE_ARGS_*: a usage error too.
   const usage = err instanceof UsageError || String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS_');
   console.error(`driftloop: ${errorMessage(err)}${usage ? `\n\n${USAGE}` : ''}`);
-  process.exit(usage || err instanceof ConfigError || err instanceof ValidationError ? 2 : 1);
+  process.exit(exitCodeOf(err, usage || err instanceof ConfigError || err instanceof ValidationError));
 });

@@ -43,6 +43,8 @@ export const USAGE = `usage: driftloop <command>
 
   Every command but up, run, demo, config, replay and backtest talks to a running driftloop: --url (default $DRIFTLOOP_URL
   or http://127.0.0.1:8080), --json for machine-readable output.
+
+  Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 3 not found, 4 no driftloop answering at --url.
 `;
 
 export const COMMANDS = ['up', 'run', 'demo', 'config', 'runs', 'reproduce', 'status', 'drift', 'reports', 'reference', 'retrain', 'models', 'approve', 'reject', 'rollout', 'promote', 'rollback', 'pause', 'resume', 'replay', 'backtest', 'help'] as const;

@@ -12,16 +12,34 @@ export interface ApiOptions {
   json: boolean;
 }
 
+/** A driftloop that answered with an error status: the CLI exits 3 for a 404 (not found), 1 otherwise. */
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+/** No driftloop answered at the URL: the CLI exits 4. */
+export class UnreachableError extends Error {}
+
 export async function call<T>(options: ApiOptions, path: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(new URL(path, options.url), init);
   } catch (err) {
-    throw new Error(`cannot reach driftloop at ${options.url} (${(err as Error).message}); is it running? (--url or DRIFTLOOP_URL)`);
+    throw new UnreachableError(`cannot reach driftloop at ${options.url} (${(err as Error).message}); is it running? (--url or DRIFTLOOP_URL)`);
   }
   const body = (await res.json().catch(() => ({}))) as T & { message?: string };
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${body.message ?? res.statusText}`);
+  if (!res.ok) throw new ApiError(`${init.method ?? 'GET'} ${path}: ${res.status} ${body.message ?? res.statusText}`, res.status);
   return body;
+}
+
+/** The CLI's exit code for an error: 2 usage or configuration, 3 not found, 4 unreachable, 1 anything else. */
+export function exitCodeOf(err: unknown, usage: boolean): number {
+  if (usage) return 2;
+  if (err instanceof UnreachableError) return 4;
+  if (err instanceof ApiError && err.status === 404) return 3;
+  return 1;
 }
 
 /** Columns padded to their widest cell. */

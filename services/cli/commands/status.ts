@@ -10,14 +10,14 @@ import type { AliasMove } from '../../registry/index.js';
 import type { RolloutRecord } from '../../rollout/index.js';
 import type { RunRecord } from '../../trainer/index.js';
 import { EMBEDDED_RETENTION_NOTE, type RuntimeInfo } from '../start-services.js';
-import { call, table, time, type ApiOptions } from './api.js';
+import { ApiError, call, table, time, type ApiOptions } from './api.js';
 
 /** The answer of `path`, or undefined when that service is not there (404) or not running (503). */
 async function optional<T>(options: ApiOptions, path: string): Promise<T | undefined> {
   try {
     return await call<T>(options, path);
   } catch (err) {
-    if (/: (404|503) /.test((err as Error).message)) return undefined;
+    if (err instanceof ApiError && (err.status === 404 || err.status === 503)) return undefined;
     throw err;
   }
 }

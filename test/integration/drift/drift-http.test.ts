@@ -109,7 +109,9 @@ describe('drift HTTP API', () => {
     // x of x, y and day drifted: a share of 1/3, under the default 0.5.
     expect(reports.out).toMatch(/^2026-04-01 01:40:00\s+2026-04-01 01:50:00\s+600\s+none\s+0\.33\s+x$/m);
     expect(await cli(['reports', MODEL, '--limit', '0'])).toMatchObject({ code: 2, out: expect.stringMatching(/--limit must be an integer from 1 to 1000; got "0"/) });
-    expect(await cli(['reports', 'nope'])).toMatchObject({ code: 1, out: expect.stringMatching(/404/) });
+    // Exit codes: 3 not found, 4 nothing answering at the URL.
+    expect(await cli(['reports', 'nope'])).toMatchObject({ code: 3, out: expect.stringMatching(/GET \/drift\/models\/nope\/reports\?limit=20: 404 /) });
+    expect(await runCli('http://127.0.0.1:1', ['drift'])).toMatchObject({ code: 4, out: expect.stringMatching(/cannot reach driftloop at http:\/\/127\.0\.0\.1:1 .*is it running\?/) });
     expect(await cli(['retrain', MODEL])).toMatchObject({ code: 2, out: expect.stringMatching(/config DRIFTLOOP_ADMIN_TOKEN: retrain is an admin endpoint/) });
     // The manual run of the test before is still open (no trainer here): this one joins it.
     expect(await cli(['retrain', MODEL, '--reason', 'from the cli'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN })).toMatchObject({ code: 0, out: expect.stringMatching(/^model elec: run run-\w+ joined \(a run of the model is still open: this one\)\n$/) });

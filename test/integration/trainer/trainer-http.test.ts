@@ -97,7 +97,7 @@ describe('reproduce', () => {
     const reproduced = await cli(['reproduce', 'run-h1'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN });
     expect(reproduced.out).toMatch(/^test_accuracy\s+(\S+)\s+\1\s+identical$/m);
     expect(reproduced).toMatchObject({ code: 0, out: expect.stringMatching(/reproduced exactly\n$/) });
-    expect(await cli(['runs', 'show', 'nope'])).toMatchObject({ code: 1, out: expect.stringMatching(/404 run nope not found/) });
+    expect(await cli(['runs', 'show', 'nope'])).toMatchObject({ code: 3, out: expect.stringMatching(/404 run nope not found/) });
     expect(await cli(['runs', 'cancel', 'run-h1'], { DRIFTLOOP_ADMIN_TOKEN: ADMIN })).toMatchObject({ code: 1, out: expect.stringMatching(/409 run run-h1 is done already/) });
   });
 
