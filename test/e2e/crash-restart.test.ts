@@ -69,7 +69,7 @@ describe('whole stack killed mid-canary', () => {
     // Each version was registered once although the control topics were read again after the restart.
     const { versions } = await s.get<{ versions: { version: string }[] }>(`/registry/models/${MODEL}`);
     expect(versions.map((v) => v.version).sort()).toEqual(['1', '2']);
-    expect(s.cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-\s+((none|watch|retrain) \(window to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)|no window decided yet)$/m);
+    expect(s.cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-\s+((none|watch|retrain) \(window to \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)|no window decided yet)$/m);
     expect(s.cli(['rollout', MODEL])).toMatch(/^model elec2 version 2 \(champion 1\): promoted, done step 3\/3, weight 0%/);
     console.log(`killed in canary step ${killedIn.step} (weight ${killedIn.weight}); back in ${restartedIn} ms, resumed at step ${resumed.step}`);
 

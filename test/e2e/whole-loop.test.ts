@@ -106,7 +106,7 @@ describe('whole loop: injected drift to promotion', () => {
     // Windows from here on are compared with the new champion's own reference.
     const next = await waitFor(() => referenceOf('2'), { message: 'the drift reference of version 2', timeoutMs: 60_000, intervalMs: 250 });
     expect(next.profile_id).not.toBe(reference.profile_id);
-    expect(s.cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-\s+((none|watch|retrain) \(window to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)|no window decided yet)$/m);
+    expect(s.cli(['status'])).toMatch(/^elec2\s+2\s+last: v2 promoted\s+-\s+((none|watch|retrain) \(window to \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)|no window decided yet)$/m);
     // Where producers connect (the run's shared broker here, so not the embedded one of this process).
     expect(s.cli(['status'])).toMatch(/^kafka: [\w.-]+:\d+(,[\w.-]+:\d+)*$/m);
 

@@ -48,7 +48,8 @@ export function table(header: string[], rows: string[][]): string {
   return [header, ...rows].map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-export const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+/** ISO-8601 in UTC, to the second, with its zone: 2026-04-01T01:40:00Z. */
+export const time = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 export const num = (v: number | null | undefined): string => (v === null || v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toPrecision(5));
 export const metricsText = (m: Record<string, number>): string => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${num(v)}`).join(' ');
 

@@ -32,7 +32,7 @@ export async function listDriftCommand(options: ApiOptions): Promise<void> {
   console.log(table(
     ['MODEL', 'VERSION', 'REFERENCE', 'MONITORED FROM', 'FEATURES', 'WINDOW', 'AUTO RETRAIN'],
     models.map((m) => [
-      m.model, m.model_version, m.profile_id, m.monitor_from.replace('T', ' ').slice(0, 19),
+      m.model, m.model_version, m.profile_id, time(Date.parse(m.monitor_from)),
       `${m.features.numeric.length} numeric, ${m.features.categorical.length} categorical`, windowText(m.policy), m.policy.autoRetrain ? 'on' : 'off',
     ]),
   ));

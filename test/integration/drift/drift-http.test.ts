@@ -101,13 +101,13 @@ describe('drift HTTP API', () => {
 
   it('is CLI commands: drift, reports, reference and retrain', async () => {
     const cli = (args: string[], env: Record<string, string> = {}) => runCli(runtime.url, args, env);
-    expect((await cli(['drift'])).out).toMatch(/^elec\s+v1\s+prof-\w+\s+2026-04-01 01:00:00\s+2 numeric, 1 categorical\s+10m\s+on$/m);
+    expect((await cli(['drift'])).out).toMatch(/^elec\s+v1\s+prof-\w+\s+2026-04-01T01:00:00Z\s+2 numeric, 1 categorical\s+10m\s+on$/m);
     // Times as people read them, not epoch milliseconds; the drifted features named.
     const reports = await cli(['reports', MODEL, '--limit', '2']);
     expect(reports.out).toMatch(/^WINDOW START\s+WINDOW END\s+EVENTS\s+DECISION\s+SHARE\s+DRIFTED\s+RUN$/m);
     expect(reports.out.trim().split('\n')).toHaveLength(3);
     // x of x, y and day drifted: a share of 1/3, under the default 0.5.
-    expect(reports.out).toMatch(/^2026-04-01 01:40:00\s+2026-04-01 01:50:00\s+600\s+none\s+0\.33\s+x$/m);
+    expect(reports.out).toMatch(/^2026-04-01T01:40:00Z\s+2026-04-01T01:50:00Z\s+600\s+none\s+0\.33\s+x$/m);
     expect(await cli(['reports', MODEL, '--limit', '0'])).toMatchObject({ code: 2, out: expect.stringMatching(/--limit must be an integer from 1 to 1000; got "0"/) });
     // Exit codes: 3 not found, 4 nothing answering at the URL.
     expect(await cli(['reports', 'nope'])).toMatchObject({ code: 3, out: expect.stringMatching(/GET \/drift\/models\/nope\/reports\?limit=20: 404 /) });
@@ -119,6 +119,6 @@ describe('drift HTTP API', () => {
     expect(reference).toMatchObject({ code: 0, out: expect.stringMatching(/^model elec version v2: reference prof-\w+ from 2026-04-01T01:00:00.000Z to 2026-04-01T02:00:00.000Z, 2 numeric and 1 categorical features\n$/) });
     expect((await cli(['reference', MODEL, '--version', 'v2'])).code).toBe(2);
     // status lists a model the monitor watches even with no registry here, with its last window.
-    expect((await cli(['status'])).out).toMatch(/^elec\s+-\s+-\s+-\s+none \(window to 2026-04-01 01:50:00\)$/m);
+    expect((await cli(['status'])).out).toMatch(/^elec\s+-\s+-\s+-\s+none \(window to 2026-04-01T01:50:00Z\)$/m);
   });
 });
