@@ -1,4 +1,5 @@
 import type { ClickHouse } from '../common/index.js';
+import { firstLabelsSince } from './sql/labels.js';
 import type { WindowBounds } from './sql/window-query.js';
 
 /**
@@ -79,7 +80,7 @@ export async function referenceCalibration(
   const rows = await clickhouse.query<{ bin: number; n: string; positive: string }>(
     `SELECT ${binExpression('assumeNotNull(p.score)', '{edges:Array(Float64)}')} AS bin, count() AS n, countIf(l.label = {positive:String}) AS positive
      FROM {db:Identifier}.predictions AS p
-     INNER JOIN (SELECT event_id, argMin(label, ingested_at) AS label FROM {db:Identifier}.labels WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') GROUP BY event_id) AS l ON p.event_id = l.event_id
+     INNER JOIN (${firstLabelsSince('start')}) AS l ON p.event_id = l.event_id
      WHERE p.model = {model:String} AND p.variant = 'champion' AND p.ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND p.ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')${ofVersion}
        AND p.score IS NOT NULL AND NOT isNaN(p.score) AND p.prediction != ''
      GROUP BY bin`,

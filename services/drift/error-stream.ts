@@ -2,6 +2,7 @@ import type { ClickHouse } from '../common/index.js';
 import { createDetector, type ChangeDetector, type DetectorName } from './detectors/index.js';
 import type { WindowVerdict } from './policy.js';
 import type { ReferenceProfile } from './profile.js';
+import { firstLabelsSince } from './sql/labels.js';
 
 /**
  * The champion's labeled answers of a model in [from, to) of event time, in
@@ -12,8 +13,7 @@ export async function championErrors(ch: ClickHouse, model: string, from: number
   const rows = await ch.query<{ wrong: number }>(
     `SELECT toUInt8(p.prediction != l.label) AS wrong
      FROM {db:Identifier}.predictions AS p
-     INNER JOIN (SELECT event_id, argMin(label, ingested_at) AS label FROM {db:Identifier}.labels
-                 WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') GROUP BY event_id) AS l ON p.event_id = l.event_id
+     INNER JOIN (${firstLabelsSince('from')}) AS l ON p.event_id = l.event_id
      WHERE p.model = {model:String} AND p.variant = 'champion'
        AND p.ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND p.ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
      ORDER BY p.ts, p.event_id`,

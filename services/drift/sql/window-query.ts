@@ -2,6 +2,7 @@ import type { NumericProfile, ReferenceProfile } from '../profile.js';
 import { bucketExpression, distributionParams, distributionSql, longHistogramsSql, wideHistogramsSql } from './distribution.js';
 import { categoricalParams, categoricalSql } from './categorical.js';
 import { estimateSection } from '../cbpe.js';
+import { firstLabelsSince } from './labels.js';
 
 /** Prediction variants, in the order their reference index (1-based) follows. */
 export const VARIANTS = ['champion', 'canary', 'shadow', 'external'] as const;
@@ -75,7 +76,7 @@ SELECT 'performance', '', p.variant, toFloat64(count()),
       'auc', if(countIf(p.score IS NOT NULL AND l.label = {positive:String}) > 0 AND countIf(p.score IS NOT NULL AND l.label != {positive:String}) > 0,
                 arrayAUC(groupArrayIf(assumeNotNull(p.score), p.score IS NOT NULL), groupArrayIf(toUInt8(l.label = {positive:String}), p.score IS NOT NULL)), nan))
 FROM {db:Identifier}.predictions AS p
-INNER JOIN (SELECT event_id, argMin(label, ingested_at) AS label FROM {db:Identifier}.labels WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') GROUP BY event_id) AS l ON p.event_id = l.event_id
+INNER JOIN (${firstLabelsSince('start')}) AS l ON p.event_id = l.event_id
 WHERE ${inWindow('p.')}${ofVersion('p.')}
 GROUP BY p.variant`);
     const calibration = profile.performance?.calibration;
