@@ -1,6 +1,6 @@
-import type { ClickHouse, Clock, Logger } from '../common/index.js';
+import { importanceOf, type ClickHouse, type Clock, type Logger } from '../common/index.js';
 import { getAlias } from '../registry/index.js';
-import { getRun, importanceOf, type SnapshotWindow } from '../trainer/index.js';
+import { getRun, type SnapshotWindow } from '../trainer/index.js';
 import type { ReferenceProfile } from './profile.js';
 import { buildReferenceProfile, countFeatures, eventTimeAt, rangeText, referenceProfileId, type ReferenceRange } from './reference.js';
 import { profileExists } from './store.js';

@@ -15,4 +15,4 @@ export { reproduceRun } from './reproduce.js';
 export type { ReproduceReport, ReproducedMetric } from './reproduce.js';
 export { searchBuiltin } from './builtin-search.js';
 export type { BuiltinSplits } from './builtin-search.js';
-export { IMPORTANCE_PREFIX, importanceOf, trainBuiltinModel } from './run.js';
+export { trainBuiltinModel } from './run.js';

@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { topicName } from '../../schemas/index.js';
-import { errorMessage, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
+import { errorMessage, IMPORTANCE_PREFIX, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import { permutationImportance, predict, readTabularCsv, rocAuc, trainBuiltin, type ModelArtifact, type TabularRows } from './builtin/index.js';
 import { builtinTrial, searchOutcome, studyOf } from './builtin-search.js';
 import { parseResultFile, runTrialCommand, type CollectedArtifact, type CommandResult, type Slot, type SlotPool } from './executor/index.js';
@@ -285,15 +285,6 @@ async function candidateDir(deps: RunDeps, run: RunRecord): Promise<string> {
 }
 
 const finite = (metrics: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
-
-/** Run metrics `importance.<feature>`: the candidate's permutation importance of each input (accuracy lost when it is shuffled). */
-export const IMPORTANCE_PREFIX = 'importance.';
-
-/** The permutation importance of each input among a run's metrics, if it has any. */
-export function importanceOf(metrics: Record<string, number>): Record<string, number> | null {
-  const entries = Object.entries(metrics).filter(([k]) => k.startsWith(IMPORTANCE_PREFIX)).map(([k, v]) => [k.slice(IMPORTANCE_PREFIX.length), v] as const);
-  return entries.length ? Object.fromEntries(entries) : null;
-}
 
 /** Retrains the best trial (deterministic: the same weights it had), scores it on the test split and stores the artifact. */
 async function trainBuiltinCandidate(deps: RunDeps, run: RunRecord, spec: TrainingSpec, data: Splits, best: SearchTrial): Promise<Candidate> {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { ClickHouse } from '../../common/index.js';
+import { importanceOf, type ClickHouse } from '../../common/index.js';
 import { evaluateCandidate, type EvaluationOutcome, type EvaluationPolicy } from '../../evaluator/index.js';
 import { readTabularCsv, type ModelArtifact } from '../../trainer/builtin/index.js';
-import { exportSnapshot, importanceOf, searchBuiltin, trainBuiltinModel, type BuiltinSplits, type SnapshotWindow, type TrainingSpec } from '../../trainer/index.js';
+import { exportSnapshot, searchBuiltin, trainBuiltinModel, type BuiltinSplits, type SnapshotWindow, type TrainingSpec } from '../../trainer/index.js';
 
 export interface TrainedCandidate {
   artifact: ModelArtifact;
