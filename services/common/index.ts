@@ -3,7 +3,7 @@ export * from './errors.js';
 export { retry, sleep, backoffDelayMs } from './retry.js';
 export { seededRandom } from './random.js';
 export { quoteInput, ECHO_MAX_CHARS } from './echo.js';
-export { IMPORTANCE_PREFIX, importanceOf } from './importance.js';
+export { IMPORTANCE_PREFIX, TEST_ACCURACY, importanceOf, testAccuracyOf } from './run-metrics.js';
 export type { RetryOptions } from './retry.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';

@@ -35,6 +35,16 @@ export interface DriftPolicy {
   minWindowRows: number;
   /** Retrain when the champion's accuracy falls this far below the reference's (0 disables). */
   maxAccuracyDrop: number;
+  /**
+   * What the drop is measured from: `served`, the accuracy the champion
+   * served after its promotion (the reference's performance); `higher`, the
+   * higher of that and its accuracy on its training run's test split, where
+   * the reference knows it. A champion promoted just as the concept changed
+   * serves badly from the start: measured from that, it is never "worse" and
+   * stays champion however wrong it is (a backtest on SEA held one for the
+   * remaining 5 of 6 months).
+   */
+  accuracyReference: 'served' | 'higher';
   /** Labeled predictions a window needs before its accuracy counts. */
   minLabeledRows: number;
   /**
@@ -81,6 +91,7 @@ export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
   consecutiveWindows: 2,
   minWindowRows: 100,
   maxAccuracyDrop: 0.05,
+  accuracyReference: 'higher',
   minLabeledRows: 100,
   estimatedPerformance: false,
   cooldownMs: 3_600_000,
@@ -98,6 +109,7 @@ const ENUMS: Partial<Record<keyof DriftPolicy, readonly string[]>> = {
   numericTest: ['auto', 'ks', 'wasserstein', 'psi', 'js'],
   categoricalTest: ['auto', 'chi2', 'js', 'psi'],
   errorDetector: ['none', 'adwin', 'ddm', 'page-hinkley'],
+  accuracyReference: ['served', 'higher'],
 };
 
 /**
@@ -200,6 +212,19 @@ export interface WindowVerdict {
   reasons: string[];
 }
 
+/**
+ * The accuracy a drop is measured from (accuracyReference), once the
+ * champion has served enough for its reference performance: none before,
+ * since until then nothing says how it does on this traffic.
+ */
+export function accuracyReference(profile: Pick<ReferenceProfile, 'performance' | 'testAccuracy'>, policy: Pick<DriftPolicy, 'accuracyReference'>): { value: number; what: string } | null {
+  const served = profile.performance?.accuracy;
+  if (served === undefined) return null;
+  const test = profile.testAccuracy;
+  if (policy.accuracyReference === 'higher' && typeof test === 'number' && test > served) return { value: test, what: 'its test accuracy at training' };
+  return { value: served, what: 'the reference' };
+}
+
 /** The policy's verdict on one window, given how many windows before it drifted in a row. */
 export function decideWindow(judged: readonly JudgedStatistic[], policy: DriftPolicy, profile: ReferenceProfile, windowRows: number, previousStreak: number): WindowVerdict {
   const features = judged.filter((s) => s.decisive && (s.kind === 'numeric' || s.kind === 'categorical'));
@@ -228,9 +253,9 @@ export function decideWindow(judged: readonly JudgedStatistic[], policy: DriftPo
   const accuracy = labeled && labeled.present >= policy.minLabeledRows ? { ...labeled, what: 'champion accuracy' }
     : policy.estimatedPerformance && estimated && estimated.present >= policy.minWindowRows && Number.isFinite(estimated.value) ? { ...estimated, what: `champion accuracy estimated from its scores (CBPE, ${labeled?.present ?? 0} labels yet)` }
     : null;
-  const reference = profile.performance?.accuracy;
-  if (policy.maxAccuracyDrop > 0 && accuracy && reference !== undefined && reference - accuracy.value > policy.maxAccuracyDrop) {
-    reasons.push(`${accuracy.what} ${accuracy.value.toFixed(4)} is ${(reference - accuracy.value).toFixed(4)} below the reference ${reference.toFixed(4)} (max drop ${policy.maxAccuracyDrop})`);
+  const reference = accuracyReference(profile, policy);
+  if (policy.maxAccuracyDrop > 0 && accuracy && reference && reference.value - accuracy.value > policy.maxAccuracyDrop) {
+    reasons.push(`${accuracy.what} ${accuracy.value.toFixed(4)} is ${(reference.value - accuracy.value).toFixed(4)} below ${reference.what} ${reference.value.toFixed(4)} (max drop ${policy.maxAccuracyDrop})`);
     return { decision: 'retrain', datasetDrift, driftShare, drifting, streak, cause: 'performance', reasons };
   }
   if (drifting && streak >= policy.consecutiveWindows) {

@@ -86,6 +86,12 @@ export interface ReferenceProfile {
   served?: ServedPart | null;
   /** How much the version leans on each input (permutation importance at training), when known: `importanceWeighted` policies weigh drift by it. */
   importance?: Record<string, number> | null;
+  /**
+   * The version's accuracy on its training run's test split, when known:
+   * with accuracyReference `higher`, an accuracy drop is measured from it
+   * when it is above the accuracy the version served.
+   */
+  testAccuracy?: number | null;
 }
 
 /** Maps each fine bucket slot (under, grid..., over) to its coarse bin: under, decile bins, over. */

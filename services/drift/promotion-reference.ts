@@ -1,4 +1,4 @@
-import { importanceOf, type ClickHouse, type Clock, type Logger } from '../common/index.js';
+import { importanceOf, testAccuracyOf, type ClickHouse, type Clock, type Logger } from '../common/index.js';
 import { getAlias } from '../registry/index.js';
 import { getRun, type SnapshotWindow } from '../trainer/index.js';
 import type { ReferenceProfile } from './profile.js';
@@ -77,7 +77,7 @@ export interface PromotionReferences {
 export function createPromotionReferences(deps: PromotionReferenceDeps): PromotionReferences {
   const { clickhouse: ch, settings } = deps;
 
-  async function trainingWindow(model: string, runId: string): Promise<{ from: number; to: number; importance: Record<string, number> | null } | string> {
+  async function trainingWindow(model: string, runId: string): Promise<{ from: number; to: number; importance: Record<string, number> | null; testAccuracy: number | null } | string> {
     // An empty run id would match every run.
     if (!runId) return 'no training run in its lineage';
     const run = await getRun(ch, runId);
@@ -90,7 +90,7 @@ export function createPromotionReferences(deps: PromotionReferenceDeps): Promoti
       return `run ${runId} recorded an unreadable data window`;
     }
     return window.kind === 'range' && Number.isFinite(window.from) && window.to > window.from
-      ? { from: window.from, to: window.to, importance: importanceOf(run.metrics) }
+      ? { from: window.from, to: window.to, importance: importanceOf(run.metrics), testAccuracy: testAccuracyOf(run.metrics) }
       : `run ${runId} recorded no time range`;
   }
 

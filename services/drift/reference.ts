@@ -37,6 +37,8 @@ export interface ReferenceRange {
   servedByVersion?: boolean;
   /** The version's permutation importance per input (its training run's `importance.*` metrics), when known. */
   importance?: Record<string, number> | null;
+  /** The version's accuracy on its training run's test split (`test_accuracy`), when known. */
+  testAccuracy?: number | null;
 }
 
 /** `range:<from>..<to>`, ISO times: how a profile names the time range it was built from. */
@@ -96,6 +98,7 @@ export async function buildReferenceProfile(clickhouse: ClickHouse, range: Refer
     performance: null,
     adaptive: {},
     importance: range.importance ?? null,
+    testAccuracy: range.testAccuracy ?? null,
     // Features only: the monitor completes the prediction part from the traffic this version serves from monitorFrom on.
     served: range.servedByVersion === false ? { from: range.monitorFrom ?? range.to, to: null, awaiting: 'predictions' } : null,
   };

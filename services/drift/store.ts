@@ -39,7 +39,7 @@ export async function saveProfile(ch: ClickHouse, p: ReferenceProfile): Promise<
     ...p.categorical.map((f) => categorical('categorical', f)),
     ...(p.score ? [numeric('score', p.score)] : []),
     ...(p.classes ? [categorical('class', p.classes)] : []),
-    { ...base, ...empty, kind: 'meta', feature: '', adaptive: p.adaptive, extra: JSON.stringify({ positiveLabel: p.positiveLabel, performance: p.performance, served: p.served ?? null, importance: p.importance ?? null }) },
+    { ...base, ...empty, kind: 'meta', feature: '', adaptive: p.adaptive, extra: JSON.stringify({ positiveLabel: p.positiveLabel, performance: p.performance, served: p.served ?? null, importance: p.importance ?? null, testAccuracy: p.testAccuracy ?? null }) },
   ];
   // Grids travel as text so every double (and none as a rounded integer) survives.
   await ch.insertObjects('drift_profiles', rows);
@@ -113,7 +113,7 @@ export async function profileChains(ch: ClickHouse, model = ''): Promise<Map<str
 function toProfile(rows: ProfileRow[]): ReferenceProfile {
   const first = rows[0]!;
   const meta = rows.find((r) => r.kind === 'meta');
-  const extra = meta?.extra ? (JSON.parse(meta.extra) as Pick<ReferenceProfile, 'positiveLabel' | 'performance' | 'served' | 'importance'>) : { positiveLabel: null, performance: null, served: null };
+  const extra = meta?.extra ? (JSON.parse(meta.extra) as Pick<ReferenceProfile, 'positiveLabel' | 'performance' | 'served' | 'importance' | 'testAccuracy'>) : { positiveLabel: null, performance: null, served: null };
   const numeric = (r: ProfileRow): NumericProfile => ({
     feature: r.feature, rows: Number(r.rows), present: Number(r.present), mean: Number(r.mean), std: Number(r.std), min: Number(r.min), max: Number(r.max),
     nullRate: Number(r.null_rate), grid: r.grid.map(Number), fineCounts: r.fine_counts.map(Number), deciles: r.deciles.map(Number),
@@ -137,6 +137,7 @@ function toProfile(rows: ProfileRow[]): ReferenceProfile {
     adaptive: Object.fromEntries(Object.entries(meta?.adaptive ?? {}).map(([k, v]) => [k, Number(v)])),
     served: extra.served ?? null,
     importance: extra.importance ?? null,
+    testAccuracy: extra.testAccuracy ?? null,
   };
 }
 

@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { topicName } from '../../schemas/index.js';
-import { errorMessage, IMPORTANCE_PREFIX, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
+import { errorMessage, IMPORTANCE_PREFIX, TEST_ACCURACY, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import { permutationImportance, predict, readTabularCsv, rocAuc, trainBuiltin, type ModelArtifact, type TabularRows } from './builtin/index.js';
 import { builtinTrial, searchOutcome, studyOf } from './builtin-search.js';
 import { parseResultFile, runTrialCommand, type CollectedArtifact, type CommandResult, type Slot, type SlotPool } from './executor/index.js';
@@ -309,7 +309,7 @@ export async function trainBuiltinModel(spec: TrainingSpec, data: Pick<Splits, '
   const last = history[history.length - 1]!.metrics;
   const predictions = predict(artifact, data.test);
   const testAccuracy = data.test.length ? predictions.filter((p, i) => p.label === data.test[i]!.label).length / data.test.length : Number.NaN;
-  const metrics: Record<string, number> = { val_loss: last.val_loss, val_accuracy: last.val_accuracy, test_accuracy: testAccuracy, trained_rows: data.train.length };
+  const metrics: Record<string, number> = { val_loss: last.val_loss, val_accuracy: last.val_accuracy, [TEST_ACCURACY]: testAccuracy, trained_rows: data.train.length };
   if (last.val_auc !== undefined) metrics.val_auc = last.val_auc;
   // Binary models score P(positive class).
   const positive = artifact.classes.length === 2 ? artifact.positive_class : undefined;

@@ -15,6 +15,12 @@ export interface SnapshotSpec {
   window: SnapshotWindow;
   /** Shares of train and validation; the rest is test. @default { train: 0.7, validation: 0.15 } */
   split?: { train: number; validation: number };
+  /**
+   * What the split hashes with each event id. @default the model: two models
+   * split the same events independently. The backtest gives every arm (each
+   * its own model name) the history's, so all arms split alike.
+   */
+  splitKey?: string;
 }
 
 export interface SnapshotFile {
@@ -43,7 +49,7 @@ const BUCKETS = 10_000;
 /**
  * Exports a training set: the model's features joined with their labels (the
  * first label ingested per event; duplicate feature events count once), split
- * into train/validation/test by a hash of (model, event_id) — a row keeps its
+ * into train/validation/test by a hash of (model or `splitKey`, event_id) — a row keeps its
  * split when the window moves — and written as CSV files the trainers read
  * (`event_id,label,num:<feature>…,cat:<feature>…`; strings quoted as RFC 4180
  * says, numbers not, an empty field is missing), ordered by
@@ -60,6 +66,7 @@ export async function exportSnapshot(clickhouse: ClickHouse, spec: SnapshotSpec,
 
   const params = {
     model: spec.model,
+    splitKey: spec.splitKey ?? spec.model,
     from: window.kind === 'range' ? window.from : 0,
     to: window.kind === 'range' ? window.to : 8_000_000_000_000,
     limit: window.kind === 'latest' ? window.rows : 0,
@@ -70,8 +77,8 @@ export async function exportSnapshot(clickhouse: ClickHouse, spec: SnapshotSpec,
   // One row per labeled event; the latest-N window takes the newest by event time.
   const labeled = `
     SELECT f.event_id AS event_id, f.first_ts AS ts, f.first_numeric AS numeric, f.first_categorical AS categorical, l.label AS label,
-           multiIf(cityHash64(concat({model:String}, ':', f.event_id)) % {buckets:UInt32} < {trainBelow:UInt32}, 'train',
-                   cityHash64(concat({model:String}, ':', f.event_id)) % {buckets:UInt32} < {validationBelow:UInt32}, 'validation', 'test') AS split
+           multiIf(cityHash64(concat({splitKey:String}, ':', f.event_id)) % {buckets:UInt32} < {trainBelow:UInt32}, 'train',
+                   cityHash64(concat({splitKey:String}, ':', f.event_id)) % {buckets:UInt32} < {validationBelow:UInt32}, 'validation', 'test') AS split
     FROM (SELECT event_id, any(ts) AS first_ts, any(numeric) AS first_numeric, any(categorical) AS first_categorical
           FROM {db:Identifier}.features
           WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')

@@ -17,8 +17,10 @@ export interface ArmContext {
   options: BacktestOptions;
   /** The arm's own model name: its copy of the history, its answers, windows and snapshots. */
   model: string;
+  /** What every arm's snapshots split by (the history's name): all arms split the same rows alike. */
+  splitKey: string;
   /** The first champion, trained once for every arm on the records before the replay. */
-  first: { artifact: ModelArtifact; from: number; to: number; importance: Record<string, number> | null };
+  first: { artifact: ModelArtifact; from: number; to: number; importance: Record<string, number> | null; testAccuracy: number | null };
   /** Called as the replay advances: the share of records served. */
   onProgress?(share: number): void;
 }
@@ -91,7 +93,7 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
   const retrain = async (at: number, cause: string, window: SnapshotWindow): Promise<TrainedCandidate | null> => {
     const started = performance.now();
     try {
-      return await trainCandidate(ch, options.workDir, model, options.trainer, window, `${at}`);
+      return await trainCandidate(ch, options.workDir, { model, splitKey: ctx.splitKey }, options.trainer, window, `${at}`);
     } catch (err) {
       history.push({ at, cause, outcome: 'failed', promotedAt: null, detail: (err as Error).message, trainedRows: 0, cpuSeconds: 0 });
       return null;
@@ -127,9 +129,9 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
       clickhouse: ch, logger: log, clock: { now: () => cursor < records.length ? records[cursor]!.ts : records[records.length - 1]!.ts },
       thresholds: () => ({ minRows: policy.minWindowRows, minLabeledRows: policy.minLabeledRows, minServedMs: options.servedMs, ...adaptiveChunks }),
     });
-    const referenceOf = async (version: number, range: { from: number; to: number; importance: Record<string, number> | null }, at: number): Promise<ReferenceProfile> => {
+    const referenceOf = async (version: number, range: Pick<TrainedCandidate, 'from' | 'to' | 'importance' | 'testAccuracy'>, at: number): Promise<ReferenceProfile> => {
       const started = performance.now();
-      const built = await buildReferenceProfile(ch, { model, modelVersion: String(version), from: range.from, to: range.to, monitorFrom: at, servedByVersion: false, importance: range.importance, ...adaptiveChunks });
+      const built = await buildReferenceProfile(ch, { model, modelVersion: String(version), from: range.from, to: range.to, monitorFrom: at, servedByVersion: false, importance: range.importance, testAccuracy: range.testAccuracy, ...adaptiveChunks });
       referenceSeconds += (performance.now() - started) / 1000;
       return built;
     };

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { importanceOf, type ClickHouse } from '../../common/index.js';
+import { importanceOf, testAccuracyOf, type ClickHouse } from '../../common/index.js';
 import { evaluateCandidate, type EvaluationOutcome, type EvaluationPolicy } from '../../evaluator/index.js';
 import { readTabularCsv, type ModelArtifact } from '../../trainer/builtin/index.js';
 import { exportSnapshot, searchBuiltin, trainBuiltinModel, type BuiltinSplits, type SnapshotWindow, type TrainingSpec } from '../../trainer/index.js';
@@ -17,6 +17,8 @@ export interface TrainedCandidate {
   cpuSeconds: number;
   /** Its permutation importance per input, as the trainer records it (`importance.*` metrics). */
   importance: Record<string, number> | null;
+  /** Its accuracy on the snapshot's test split, as the trainer records it (`test_accuracy`). */
+  testAccuracy: number | null;
 }
 
 const cpuSeconds = (since: NodeJS.CpuUsage): number => {
@@ -27,12 +29,21 @@ const cpuSeconds = (since: NodeJS.CpuUsage): number => {
 /**
  * A retrain as the trainer runs one for the builtin trainer: the snapshot of
  * the window's labeled events exported from ClickHouse (the same split and
- * data version; only labels known by then are stored), the spec's search,
+ * data version; only labels known by then are stored; every arm splits the
+ * history's rows alike, so no arm is luckier in its split), the spec's search,
  * then the best trial trained again with its seed. Nothing is recorded or
  * published.
  */
-export async function trainCandidate(ch: ClickHouse, workDir: string, model: string, spec: TrainingSpec, window: SnapshotWindow, tag: string): Promise<TrainedCandidate> {
-  const snapshot = await exportSnapshot(ch, { model, window }, join(workDir, model, tag));
+export async function trainCandidate(
+  ch: ClickHouse,
+  workDir: string,
+  target: { model: string; splitKey: string },
+  spec: TrainingSpec,
+  window: SnapshotWindow,
+  tag: string,
+): Promise<TrainedCandidate> {
+  const { model, splitKey } = target;
+  const snapshot = await exportSnapshot(ch, { model, window, splitKey }, join(workDir, model, tag));
   const path = (split: string): string => snapshot.files.find((f) => f.split === split)!.path;
   const [train, validation, test] = await Promise.all(['train', 'validation', 'test'].map(async (s) => (await readTabularCsv(path(s))).rows));
   const data = { train: train!, validation: validation!, test: test! };
@@ -41,7 +52,7 @@ export async function trainCandidate(ch: ClickHouse, workDir: string, model: str
   const { best, trials, firstError } = await searchBuiltin(spec, data);
   if (!best) throw new Error(`no trial of ${trials} completed${firstError ? ` (first error: ${firstError})` : ''}`);
   const { artifact, metrics } = await trainBuiltinModel(spec, data, best);
-  return { artifact, data, dataVersion: snapshot.dataVersion, trainedRows: data.train.length, from: snapshot.from, to: snapshot.to + 1, cpuSeconds: cpuSeconds(started), importance: importanceOf(metrics) };
+  return { artifact, data, dataVersion: snapshot.dataVersion, trainedRows: data.train.length, from: snapshot.from, to: snapshot.to + 1, cpuSeconds: cpuSeconds(started), importance: importanceOf(metrics), testAccuracy: testAccuracyOf(metrics) };
 }
 
 /**

@@ -18,7 +18,7 @@ export interface BacktestResult {
 export interface BacktestDeps {
   clickhouse: ClickHouse;
   logger: Logger;
-  /** Model names are `<prefix>` (the history) and `<prefix>-<arm index>`: the snapshot split hashes them, so a fixed prefix replays identically. @default 'backtest' */
+  /** Model names are `<prefix>` (the history) and `<prefix>-<arm index>`; every snapshot splits by the prefix, so a fixed prefix replays identically and all arms split alike. @default 'backtest' */
   modelPrefix?: string;
   /** Progress: the arm running, and the share of its records served. */
   onProgress?(arm: string, index: number, share: number): void;
@@ -40,14 +40,14 @@ export async function runBacktest(deps: BacktestDeps, options: BacktestOptions):
   const to = records[startIndex]!.ts;
   // The first champion's labels: those known when the replay starts.
   await storeLabels(deps.clickhouse, base, records.slice(0, startIndex).filter((r) => r.ts + options.labelDelayMs < to), options.labelDelayMs);
-  const first = await trainCandidate(deps.clickhouse, options.workDir, base, options.trainer, { kind: 'range', from, to }, 'first');
+  const first = await trainCandidate(deps.clickhouse, options.workDir, { model: base, splitKey: base }, options.trainer, { kind: 'range', from, to }, 'first');
   const arms: ArmResult[] = [];
   for (const [index, arm] of options.arms.entries()) {
     const model = `${base}-${index}`;
     await copyFeatures(deps.clickhouse, base, model);
     deps.onProgress?.(arm.name, index, 0);
     arms.push(await runArm({
-      clickhouse: deps.clickhouse, logger: deps.logger, options, model, first: { artifact: first.artifact, from, to, importance: first.importance },
+      clickhouse: deps.clickhouse, logger: deps.logger, options, model, splitKey: base, first: { artifact: first.artifact, from, to, importance: first.importance, testAccuracy: first.testAccuracy },
       onProgress: (share) => deps.onProgress?.(arm.name, index, share),
     }, arm));
   }

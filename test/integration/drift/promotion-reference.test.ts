@@ -93,9 +93,9 @@ describe('drift reference of a new champion', () => {
     expect(await h.promote('2', 'run-v2', P2)).toBe('2');
     await waitFor(async () => (await outcomes(metrics)).built === 2, { message: 'v2 reference built', timeoutMs: 60_000 });
     const v2 = first.profiles()[0]!;
-    expect(v2).toMatchObject({ model: MODEL, modelVersion: '2', monitorFrom: P2, score: null, classes: null, positiveLabel: null, performance: null, importance: { x: 0.3, y: 0.01 } });
+    expect(v2).toMatchObject({ model: MODEL, modelVersion: '2', monitorFrom: P2, score: null, classes: null, positiveLabel: null, performance: null, importance: { x: 0.3, y: 0.01 }, testAccuracy: 0.9 });
     // Stored with the profile: a restarted monitor weighs drift by it too.
-    expect((await loadProfile(runtime.clickhouse, MODEL, v2.profileId))!.importance).toEqual({ x: 0.3, y: 0.01 });
+    expect((await loadProfile(runtime.clickhouse, MODEL, v2.profileId))!).toMatchObject({ importance: { x: 0.3, y: 0.01 }, testAccuracy: 0.9 });
     expect(v2.source).toContain('training window of run run-v2');
     // Built from v2's training window: every x of [P1, P1 + 1 h), quantile for quantile.
     const trained = [...xAt].filter(([ts]) => ts >= P1 && ts < P1 + HOUR).map(([, x]) => x);

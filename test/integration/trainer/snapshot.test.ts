@@ -74,6 +74,26 @@ describe('training snapshots', () => {
     for (const [id, split] of before) expect(after.get(id)).toBe(split);
   });
 
+  it('splits another model\'s copy of the events its own way, and alike when given the same splitKey', async () => {
+    const range = { kind: 'range', from: T0, to: T0 + 1_000_000 } as const;
+    const copy = await exportSnapshot(ch, { model: 'm', window: range }, await tempDir());
+    const rows = (await Promise.all(copy.files.map(async (f) => rowsOf(await readFile(f.path, 'utf8')).slice(1)))).flat();
+    const features: FeatureRow[] = rows.map((r) => ({ event_id: r[0]!, ts: T0 + Number(r[0]!.slice(1)) * 1000, numeric: { a: Number(r[2]) }, categorical: {} }));
+    await insertFeatures(ch, 'm-copy', features);
+    await insertLabels(ch, 'm-copy', rows.map((r) => ({ event_id: r[0]!, ts: T0 + Number(r[0]!.slice(1)) * 1000 + 500, label: r[1]! })));
+    const splitOf = async (spec: Parameters<typeof exportSnapshot>[1]): Promise<Map<string, string>> => {
+      const out = new Map<string, string>();
+      for (const f of (await exportSnapshot(ch, spec, await tempDir())).files) for (const r of rowsOf(await readFile(f.path, 'utf8')).slice(1)) out.set(r[0]!, f.split);
+      return out;
+    };
+    const original = await splitOf({ model: 'm', window: range });
+    const own = await splitOf({ model: 'm-copy', window: range });
+    const alike = await splitOf({ model: 'm-copy', window: range, splitKey: 'm' });
+    expect(own.size).toBe(original.size);
+    expect([...own].filter(([id, split]) => original.get(id) !== split).length).toBeGreaterThan(original.size / 10);
+    expect(alike).toEqual(original);
+  });
+
   it('writes files the builtin trainers read back row for row', async () => {
     const snap = await exportSnapshot(ch, { model: 'm', window: { kind: 'range', from: T0, to: T0 + 3_000_000 } }, await tempDir());
     const files = await Promise.all(snap.files.map((f) => readTabularCsv(f.path)));

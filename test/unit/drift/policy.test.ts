@@ -96,6 +96,23 @@ describe('deciding a window', () => {
     expect(decideWindow(acc(0.86, 500), DEFAULT_POLICY, ref, 5000, 0)).toMatchObject({ decision: 'none' });
   });
 
+  it('measures the drop from the higher of the served and the test accuracy by default, so a champion that served badly from its promotion on is still judged', () => {
+    // Promoted as the concept changed: it served 0.60, though it scored 0.88 on its test split at training.
+    const ref = profile({ performance: { labeled: 1000, accuracy: 0.6, errorRate: 0.4, logLoss: null, auc: null }, testAccuracy: 0.88 });
+    const served = mergePolicy(DEFAULT_POLICY, { accuracyReference: 'served' }, 't');
+    const acc = judge([stat('performance', 'accuracy', 0.6, { kind: 'performance', variant: 'champion', present: 500 })], DEFAULT_POLICY, ref);
+    const verdict = decideWindow(acc, DEFAULT_POLICY, ref, 5000, 0);
+    expect(verdict).toMatchObject({ decision: 'retrain', cause: 'performance' });
+    expect(verdict.reasons.join('; ')).toMatch(/champion accuracy 0\.6000 is 0\.2800 below its test accuracy at training 0\.8800 \(max drop 0\.05\)/);
+    expect(decideWindow(acc, served, ref, 5000, 0)).toMatchObject({ decision: 'none' });
+    // Served better than tested: the served accuracy is the reference either way; before it is known, nothing is judged.
+    const better = profile({ performance: { labeled: 1000, accuracy: 0.9, errorRate: 0.1, logLoss: null, auc: null }, testAccuracy: 0.7 });
+    const dropped = judge([stat('performance', 'accuracy', 0.8, { kind: 'performance', variant: 'champion', present: 500 })], DEFAULT_POLICY, better);
+    expect(decideWindow(dropped, DEFAULT_POLICY, better, 5000, 0).reasons.join('; ')).toMatch(/below the reference 0\.9000/);
+    expect(decideWindow(acc, DEFAULT_POLICY, profile({ testAccuracy: 0.88 }), 5000, 0)).toMatchObject({ decision: 'none' });
+    expect(() => mergePolicy(DEFAULT_POLICY, { accuracyReference: 'test' }, 'DRIFT_POLICIES.m')).toThrow(/accuracyReference.*served, higher/);
+  });
+
   it('weighs drifted features by the champion\'s importance where the policy says so: drift in what it ignores is watch, not retrain', () => {
     const weighted = mergePolicy(DEFAULT_POLICY, { importanceWeighted: true }, 't');
     // f0..f5 drifted (6 of 10, a dataset drift unweighted); the model leans on f8 and f9 only.
