@@ -31,6 +31,16 @@ export interface DriftPolicy {
   predictionDrift: boolean;
   /** Drifting windows in a row before a retrain is requested. */
   consecutiveWindows: number;
+  /**
+   * Whether drift (features, or the champion's predictions) opens a retrain:
+   * `always`; or `unmeasured`, only in windows where the champion's accuracy
+   * is not judged (no accuracy check, no reference performance yet, or too
+   * few labels), since where it is, the accuracy says whether the model got
+   * worse, and drift is reported and alerted as `watch`. Inputs that drift all the time (prices)
+   * otherwise retrain all the time: on Elec2 such a policy asked for 65
+   * retrains and ended below never retraining.
+   */
+  retrainOnDrift: 'always' | 'unmeasured';
   /** Windows with fewer rows decide nothing. */
   minWindowRows: number;
   /** Retrain when the champion's accuracy falls this far below the reference's (0 disables). */
@@ -89,6 +99,7 @@ export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
   importanceWeighted: false,
   predictionDrift: true,
   consecutiveWindows: 2,
+  retrainOnDrift: 'unmeasured',
   minWindowRows: 100,
   maxAccuracyDrop: 0.05,
   accuracyReference: 'higher',
@@ -110,6 +121,7 @@ const ENUMS: Partial<Record<keyof DriftPolicy, readonly string[]>> = {
   categoricalTest: ['auto', 'chi2', 'js', 'psi'],
   errorDetector: ['none', 'adwin', 'ddm', 'page-hinkley'],
   accuracyReference: ['served', 'higher'],
+  retrainOnDrift: ['always', 'unmeasured'],
 };
 
 /**
@@ -260,7 +272,11 @@ export function decideWindow(judged: readonly JudgedStatistic[], policy: DriftPo
   }
   if (drifting && streak >= policy.consecutiveWindows) {
     reasons.push(`${streak} drifting windows in a row >= ${policy.consecutiveWindows}`);
-    return { decision: 'retrain', datasetDrift, driftShare, drifting, streak, cause: 'drift', reasons };
+    if (policy.retrainOnDrift === 'always' || !(policy.maxAccuracyDrop > 0 && reference && accuracy)) {
+      return { decision: 'retrain', datasetDrift, driftShare, drifting, streak, cause: 'drift', reasons };
+    }
+    reasons.push(`${accuracy.what} held within ${policy.maxAccuracyDrop} of ${reference.what}: drift alone is watched (retrainOnDrift: unmeasured)`);
+    return { decision: 'watch', datasetDrift, driftShare, drifting, streak, cause: null, reasons };
   }
   if (drifting) reasons.push(`${streak} drifting window(s) in a row, retrain at ${policy.consecutiveWindows}`);
   // Weighted, drift in features the model barely uses is worth watching, not retraining for.

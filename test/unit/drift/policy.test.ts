@@ -113,6 +113,25 @@ describe('deciding a window', () => {
     expect(() => mergePolicy(DEFAULT_POLICY, { accuracyReference: 'test' }, 'DRIFT_POLICIES.m')).toThrow(/accuracyReference.*served, higher/);
   });
 
+  it('lets drift open a retrain only where the champion\'s accuracy is not judged, by default; with retrainOnDrift always, wherever it drifts', () => {
+    const ref = profile({ performance: { labeled: 1000, accuracy: 0.9, errorRate: 0.1, logLoss: null, auc: null } });
+    const drifted = (accuracy: number | null) => judge([
+      ...Array.from({ length: 4 }, (_, i) => stat(`f${i}`, 'wasserstein', 0.5)),
+      ...(accuracy === null ? [] : [stat('performance', 'accuracy', accuracy, { kind: 'performance', variant: 'champion', present: 500 })]),
+    ], DEFAULT_POLICY, ref);
+    const held = decideWindow(drifted(0.88), DEFAULT_POLICY, ref, 5000, 1);
+    expect(held).toMatchObject({ decision: 'watch', datasetDrift: true, drifting: true, streak: 2, cause: null });
+    expect(held.reasons.at(-1)).toBe('champion accuracy held within 0.05 of the reference: drift alone is watched (retrainOnDrift: unmeasured)');
+    const always = mergePolicy(DEFAULT_POLICY, { retrainOnDrift: 'always' }, 't');
+    expect(decideWindow(drifted(0.88), always, ref, 5000, 1)).toMatchObject({ decision: 'retrain', cause: 'drift' });
+    // Too few labels in the window, no labeled reference, or no accuracy check: drift decides.
+    expect(decideWindow(drifted(null), DEFAULT_POLICY, ref, 5000, 1)).toMatchObject({ decision: 'retrain', cause: 'drift' });
+    expect(decideWindow(drifted(0.88), DEFAULT_POLICY, profile(), 5000, 1)).toMatchObject({ decision: 'retrain', cause: 'drift' });
+    expect(decideWindow(drifted(0.88), mergePolicy(DEFAULT_POLICY, { maxAccuracyDrop: 0 }, 't'), ref, 5000, 1)).toMatchObject({ decision: 'retrain', cause: 'drift' });
+    // The accuracy itself dropped: a retrain for performance, drift or not.
+    expect(decideWindow(drifted(0.8), DEFAULT_POLICY, ref, 5000, 1)).toMatchObject({ decision: 'retrain', cause: 'performance' });
+  });
+
   it('weighs drifted features by the champion\'s importance where the policy says so: drift in what it ignores is watch, not retrain', () => {
     const weighted = mergePolicy(DEFAULT_POLICY, { importanceWeighted: true }, 't');
     // f0..f5 drifted (6 of 10, a dataset drift unweighted); the model leans on f8 and f9 only.
