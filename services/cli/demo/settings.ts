@@ -17,8 +17,9 @@ export const EVENT_TIME_HEADER = 'x-driftloop-event-time';
  * The retraining policy the demo runs, by name: the one `driftloop backtest`
  * puts on the schedules' frontier on Elec2 (README, Backtest): weekly
  * windows, feature drift watched and reported, a retrain when the champion's
- * accuracy falls 0.05 below its reference, a week's cooldown and a 6-week
- * training window, all in Elec2's time.
+ * accuracy falls 0.05 below its reference (the higher of what it served and
+ * its test accuracy at training), a week's cooldown and a 6-week training
+ * window, all in Elec2's time.
  */
 export const DEMO_POLICY = 'accuracy drop';
 
