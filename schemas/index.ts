@@ -4,6 +4,7 @@ import { avroToJsonSchema, type AvroField, type FieldRules } from './json-schema
 
 export type { FieldRules, AvroField } from './json-schema.js';
 export { avroToJsonSchema, ISO_TIMESTAMP } from './json-schema.js';
+export * from './constants.js';
 
 /** Every topic of the contract, by its name without the configurable prefix. */
 export const TOPICS = [

@@ -1,3 +1,4 @@
+import type { DriftDecision } from '../../schemas/index.js';
 import { ConfigError } from '../common/index.js';
 import type { ReferenceProfile } from './profile.js';
 import { statisticKey, type Statistic } from './statistics.js';
@@ -214,7 +215,7 @@ export function judge(stats: readonly Statistic[], policy: DriftPolicy, profile:
 }
 
 export interface WindowVerdict {
-  decision: 'none' | 'watch' | 'retrain';
+  decision: DriftDecision;
   datasetDrift: boolean;
   driftShare: number;
   drifting: boolean;

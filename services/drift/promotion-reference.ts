@@ -1,11 +1,11 @@
 import { importanceOf, testAccuracyOf, type ClickHouse, type Clock, type Logger } from '../common/index.js';
 import { getAlias } from '../registry/index.js';
 import { getRun, type SnapshotWindow } from '../trainer/index.js';
+import { CHAMPION_ALIAS as CHAMPION } from '../../schemas/index.js';
 import type { ReferenceProfile } from './profile.js';
 import { buildReferenceProfile, countFeatures, eventTimeAt, rangeText, referenceProfileId, type ReferenceRange } from './reference.js';
 import { profileExists } from './store.js';
 
-const CHAMPION = 'champion';
 
 /** How the monitor follows champion moves (DRIFT_PROMOTION_* in the README). */
 export interface PromotionReferenceSettings {

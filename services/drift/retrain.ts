@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { topicName } from '../../schemas/index.js';
+import { ENDED_ROLLOUT_STATES, topicName } from '../../schemas/index.js';
 import { fromDateTime64Text, toDateTime64Text, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import type { RetrainCause, RetrainInput, RetrainOutcome, RetrainRequester } from './types.js';
 
@@ -31,8 +31,6 @@ export function runIdFor(model: string, cause: RetrainCause): string {
 }
 
 const TERMINAL = ['done', 'failed', 'cancelled'];
-/** Rollout states after which a run's release is over (the rollouts table, the rollout-events contract). */
-const ROLLOUT_ENDED = ['promoted', 'rolled_back'];
 
 /** What a model's retrain requests so far say about a new cause. */
 export interface RetrainHistory {
@@ -136,7 +134,7 @@ export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainReque
        LEFT JOIN (SELECT run_id, argMax(state, revision) AS state FROM {db:Identifier}.rollouts WHERE model = {model:String} GROUP BY run_id) AS o ON r.run_id = o.run_id
        SETTINGS join_use_nulls = 0`,
       // Processing time, a safeguard: a run that never ends (its trainer gone) stops blocking new ones after the timeout.
-      { model, run: runId, openSince: deps.clock.now() - deps.openRunTimeoutMs, terminal: TERMINAL, ended: ROLLOUT_ENDED },
+      { model, run: runId, openSince: deps.clock.now() - deps.openRunTimeoutMs, terminal: TERMINAL, ended: ENDED_ROLLOUT_STATES },
     );
     const requested = Number(state?.requests ?? 0) > 0;
     const history: RetrainHistory = {

@@ -1,3 +1,4 @@
+import type { DriftDecision } from '../../schemas/index.js';
 import { fromDateTime64Text as ms, toDateTime64Text as stamp, type ClickHouse } from '../common/index.js';
 import type { CategoricalProfile, NumericProfile, ReferenceProfile } from './profile.js';
 import type { JudgedStatistic } from './policy.js';
@@ -154,7 +155,7 @@ export interface DriftReport {
   dataset_drift: boolean;
   drift_share: number;
   features: { feature: string; kind: string; test: string; value: number; threshold: number; p_value: number | null; drifted: boolean; variant: string; decisive: boolean }[];
-  decision: 'none' | 'watch' | 'retrain';
+  decision: DriftDecision;
   run_id: string | null;
   reasons: string[];
 }

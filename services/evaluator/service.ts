@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { topicName } from '../../schemas/index.js';
+import { CHAMPION_ALIAS, topicName } from '../../schemas/index.js';
 import { ConflictError, ValidationError, consumeEvents, counter, systemClock, type Consumer, type ServiceDeps } from '../common/index.js';
 import { getAlias, getVersion } from '../registry/index.js';
 import { validateArtifact, type ModelArtifact } from '../trainer/builtin/index.js';
@@ -113,7 +113,7 @@ export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
     const run = await getRun(ch, result.run_id);
     if (!run?.dataWindow) throw new ValidationError('/run_id', `run ${result.run_id} has no recorded snapshot window`);
     const candidate = await readArtifact(result.artifact_uri, result.artifact_sha256);
-    const championAlias = await getAlias(ch, result.model, 'champion');
+    const championAlias = await getAlias(ch, result.model, CHAMPION_ALIAS);
     const championVersion = championAlias ? await getVersion(ch, result.model, championAlias.version) : null;
     const champion = championVersion ? await readArtifact(championVersion.artifactUri, championVersion.artifactSha256) : null;
     const holdout = await selectHoldout(ch, {

@@ -3,7 +3,7 @@ export { createGatewayService } from './service.js';
 export type { GatewayService, GatewayDeps, GatewaySettings } from './service.js';
 export { gatewayOptions } from './config.js';
 export { registerGatewayRoutes } from './routes.js';
-export { readModelPlans, CHAMPION_ALIAS, ACTIVE_ROLLOUT_STATES } from './plan-store.js';
+export { readModelPlans } from './plan-store.js';
 export { loadVersion } from './load-version.js';
 export { hash32, splitPoint, routesToCanary } from './traffic-split.js';
 export type { ModelPlan, RolloutPlan, VersionRecord, Variant, ArtifactFormat, Instance, InstanceResult, Scorer, Scores } from './types.js';

@@ -1,10 +1,6 @@
+import { ACTIVE_ROLLOUT_STATES, CHAMPION_ALIAS } from '../../schemas/index.js';
 import type { ClickHouse } from '../common/index.js';
 import type { ModelPlan, RolloutPlan, VersionRecord } from './types.js';
-
-/** The alias whose version answers traffic. */
-export const CHAMPION_ALIAS = 'champion';
-/** Rollout states in which the gateway serves the candidate (canary) or mirrors to it (shadow). */
-export const ACTIVE_ROLLOUT_STATES: readonly string[] = ['running', 'paused', 'awaiting_approval'];
 
 const VERSION_COLUMNS = 'model, version, artifact_uri, artifact_sha256, artifact_format, artifacts';
 const MODELS_FILTER = '(empty({models:Array(String)}) OR has({models:Array(String)}, model))';
@@ -35,7 +31,8 @@ const toVersion = (r: VersionRow): VersionRecord => ({
 });
 
 function toRollout(r: RolloutRow, champion: VersionRecord | null): RolloutPlan | null {
-  if (!ACTIVE_ROLLOUT_STATES.includes(r.state) || (r.phase !== 'shadow' && r.phase !== 'canary')) return null;
+  // The candidate is served (canary) or mirrored to (shadow) while its rollout is active.
+  if (!(ACTIVE_ROLLOUT_STATES as readonly string[]).includes(r.state) || (r.phase !== 'shadow' && r.phase !== 'canary')) return null;
   // A rollout of the champion itself (promoted, its row not closed yet) splits nothing.
   if (r.version === champion?.version) return null;
   const weight = Number(r.weight);

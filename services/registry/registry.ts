@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { topicName } from '../../schemas/index.js';
+import { CHAMPION_ALIAS, topicName } from '../../schemas/index.js';
 import { ConflictError, NotFoundError, ValidationError, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import { getAlias, getVersion, listVersions, nextVersionNumber, saveAliasMove, saveVersion, type ArtifactFormat, type ModelVersion, type VersionStatus } from './store.js';
 
@@ -81,7 +81,7 @@ export function createRegistry(deps: RegistryDeps): Registry {
     const v = await must(model, version);
     if (!from.includes(v.status)) throw new ConflictError(`version ${version} of model ${model} is ${v.status}: it cannot be ${action} (only a ${from.join(' or ')} version can)`);
     if (to === 'rejected' || to === 'archived') {
-      const serving = (await getAlias(ch, model, 'champion'))?.version === version;
+      const serving = (await getAlias(ch, model, CHAMPION_ALIAS))?.version === version;
       if (serving) throw new ConflictError(`version ${version} of model ${model} is the champion: promote or roll back to another version first`);
     }
     const now = clock.now();

@@ -1,11 +1,9 @@
+import { CHAMPION_ALIAS, PREVIOUS_CHAMPION_ALIAS } from '../../schemas/index.js';
 import { ConflictError, counter, errorMessage, gauge, type ClickHouse, type Clock, type Logger, type Registry as Metrics } from '../common/index.js';
 import { getAlias, getVersion, type Registry } from '../registry/index.js';
 import { publishRolloutEvent, rolloutEvent, type EventSink, type RolloutCause, type RolloutEventKind } from './events.js';
 import { markPublished, nextRevision, saveRollout, unpublishedRevisions, type RolloutRecord } from './store.js';
 
-/** The alias the champion moves to when a rollout promotes its successor: one alias move away from a rollback. */
-export const PREVIOUS_CHAMPION = 'previous-champion';
-export const CHAMPION = 'champion';
 
 /** The registry operations the controller uses (services/registry's createRegistry gives them). */
 export type RolloutRegistry = Pick<Registry, 'setAlias' | 'setTags'>;
@@ -92,18 +90,18 @@ export function createActivities(deps: ActivityDeps): Activities {
       return next;
     },
     async moveChampion(r, actor, reason) {
-      const champion = await getAlias(ch, r.model, CHAMPION);
+      const champion = await getAlias(ch, r.model, CHAMPION_ALIAS);
       if (champion?.version === r.version) return;
       if (champion) {
         try {
-          await registry.setAlias(r.model, PREVIOUS_CHAMPION, champion.version, actor, `champion until version ${r.version} was promoted`);
+          await registry.setAlias(r.model, PREVIOUS_CHAMPION_ALIAS, champion.version, actor, `champion until version ${r.version} was promoted`);
         } catch (err) {
           // An old champion archived meanwhile cannot take an alias; the promotion still goes ahead.
           if (!(err instanceof ConflictError)) throw err;
           log.warn({ model: r.model, version: champion.version, err: errorMessage(err) }, 'old champion not kept as previous-champion');
         }
       }
-      await registry.setAlias(r.model, CHAMPION, r.version, actor, reason);
+      await registry.setAlias(r.model, CHAMPION_ALIAS, r.version, actor, reason);
     },
     async gateRequired(r, byDefault) {
       const tag = (await getVersion(ch, r.model, r.version))?.tags.manual_gate;

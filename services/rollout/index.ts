@@ -5,7 +5,6 @@ export type { RolloutConfig } from './config.js';
 export { registerRolloutRoutes } from './routes.js';
 export { createWebhookSender } from './webhooks.js';
 export type { WebhookSender, WebhookSenderOptions } from './webhooks.js';
-export { CHAMPION, PREVIOUS_CHAMPION } from './activities.js';
 export type { RolloutRegistry } from './activities.js';
 export { judgeAnalysis, populationStabilityIndex } from './analysis.js';
 export type { AnalysisInput, AnalysisThresholds, AnalysisVerdict, Check, VariantMetrics } from './analysis.js';

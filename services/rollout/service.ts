@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, consumeEvents, errorMessage, systemClock, type Consumer, type ServiceDeps } from '../common/index.js';
 import { getAlias, getVersion } from '../registry/index.js';
-import { CHAMPION, PREVIOUS_CHAMPION, createActivities, type RolloutRegistry } from './activities.js';
+import { CHAMPION_ALIAS, PREVIOUS_CHAMPION_ALIAS } from '../../schemas/index.js';
+import { createActivities, type RolloutRegistry } from './activities.js';
 import { createAnalyser } from './analyse.js';
 import type { AnalysisThresholds } from './analysis.js';
 import { firstStep, nextAnalysis, phaseOf, weightOf, type RolloutPlan } from './plan.js';
@@ -105,7 +106,7 @@ export function createRolloutController(deps: RolloutDeps): RolloutController {
     if (await getRollout(ch, rolloutId)) return skip('it has a rollout already (a replayed event)');
     const v = await getVersion(ch, model, version);
     if (!v || v.status !== 'approved') return skip(`it is ${v?.status ?? 'unknown to the registry'} now`);
-    const champion = await getAlias(ch, model, CHAMPION);
+    const champion = await getAlias(ch, model, CHAMPION_ALIAS);
     const now = clock.now();
     const base = { rolloutId, model, version, runId: v.runId, revision: nextRevision(0, now), failedChecks: 0, checks: [], stepStartedAt: now, startedAt: now, updatedAt: now };
     if (!champion) {
@@ -207,13 +208,13 @@ export function createRolloutController(deps: RolloutDeps): RolloutController {
       serial(async () => {
         const active = await activeRollout(ch, model);
         if (active) return rollBack(active, `rolled back by ${actor}: ${reason}`);
-        const champion = await getAlias(ch, model, CHAMPION);
+        const champion = await getAlias(ch, model, CHAMPION_ALIAS);
         if (!champion) throw new NotFoundError(`rollout or champion of model ${model}`);
         const promoted = await getRollout(ch, rolloutIdOf(model, champion.version));
         if (promoted?.state !== 'promoted') throw new ConflictError(`model ${model} has no active rollout, and its champion (version ${champion.version}) was not promoted by one`);
-        const previous = await getAlias(ch, model, PREVIOUS_CHAMPION);
+        const previous = await getAlias(ch, model, PREVIOUS_CHAMPION_ALIAS);
         if (!previous || previous.version === champion.version) throw new ConflictError(`model ${model} has no previous champion to return to`);
-        await deps.registry.setAlias(model, CHAMPION, previous.version, actor, `rollback of version ${champion.version}: ${reason}`);
+        await deps.registry.setAlias(model, CHAMPION_ALIAS, previous.version, actor, `rollback of version ${champion.version}: ${reason}`);
         return rollBack(promoted, `champion rolled back to version ${previous.version} by ${actor}: ${reason}`);
       }),
     approve: (model, actor, reason) =>

@@ -1,3 +1,4 @@
+import { ACTIVE_ROLLOUT_STATES, ROLLOUT_STATES, type RolloutState } from '../../schemas/index.js';
 import { ConflictError } from '../common/index.js';
 
 /**
@@ -15,15 +16,14 @@ import { ConflictError } from '../common/index.js';
  *   promoted ──► rolled_back   only by a manual rollback of the champion
  *                              (the alias goes back to previous-champion)
  */
-export const ROLLOUT_STATES = ['running', 'paused', 'awaiting_approval', 'promoted', 'rolled_back'] as const;
-export type RolloutState = (typeof ROLLOUT_STATES)[number];
+export { ROLLOUT_STATES, type RolloutState };
 
 /** shadow: mirrored traffic, weight 0; canary: a share of live traffic; done: promoted or rolled back. */
 export const ROLLOUT_PHASES = ['shadow', 'canary', 'done'] as const;
 export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 
 /** States in which the candidate still takes traffic (or mirrored traffic) and the rollout can change. */
-export const ACTIVE_STATES: ReadonlySet<RolloutState> = new Set(['running', 'paused', 'awaiting_approval']);
+export const ACTIVE_STATES: ReadonlySet<RolloutState> = new Set(ACTIVE_ROLLOUT_STATES);
 
 const NEXT: Readonly<Record<RolloutState, readonly RolloutState[]>> = {
   running: ['running', 'paused', 'awaiting_approval', 'promoted', 'rolled_back'],

@@ -1,3 +1,4 @@
+import type { DriftDecision } from '../../../schemas/index.js';
 import type { EvaluationPolicy } from '../../evaluator/index.js';
 import type { DriftPolicy } from '../../drift/index.js';
 import type { AnalysisThresholds } from '../../rollout/index.js';
@@ -51,7 +52,7 @@ export interface WindowDecision {
   end: number;
   rows: number;
   /** After the retrain gate: a retrain held back by the cooldown is a `watch`. */
-  decision: 'none' | 'watch' | 'retrain';
+  decision: DriftDecision;
   cause: 'drift' | 'performance' | null;
 }
 

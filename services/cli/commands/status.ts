@@ -5,6 +5,7 @@
  * lag, through the services' HTTP APIs (a service that is not running in the
  * process answering is shown as such, not as an error).
  */
+import { CHAMPION_ALIAS } from '../../../schemas/index.js';
 import type { DriftReport } from '../../drift/index.js';
 import type { AliasMove } from '../../registry/index.js';
 import type { RolloutRecord } from '../../rollout/index.js';
@@ -41,7 +42,7 @@ export async function statusCommand(options: ApiOptions): Promise<void> {
     return {
       model,
       drift: !drift ? 'not running here' : !watched.has(model) ? 'no reference' : last ? `${last.decision} (window to ${time(last.window_end)})` : 'no window decided yet',
-      champion: registry?.aliases.find((a) => a.alias === 'champion')?.version ?? '-',
+      champion: registry?.aliases.find((a) => a.alias === CHAMPION_ALIAS)?.version ?? '-',
       rollout: active ? `v${rollout.version} ${rollout.phase} ${(rollout.weight * 100).toFixed(0)}% ${rollout.state}` : rollout ? `last: v${rollout.version} ${rollout.state}` : '-',
       runs: open.map((r) => `${r.runId} ${r.state}`).join(', ') || '-',
     };
