@@ -52,7 +52,8 @@ export function policyArm(name: string, keys: Record<string, unknown>, base: Dri
  * unless told otherwise, as DRIFT_POLICIES keys over the monitor's defaults.
  */
 export const BACKTEST_POLICIES: Record<string, Record<string, unknown>> = {
-  // The monitor's defaults (feature, prediction and accuracy drift) with weekly windows: hourly ones on half-hourly data decide nothing.
+  // The monitor's defaults with weekly windows (hourly ones on half-hourly data decide nothing): the accuracy decides where it is
+  // judged, drift where it is not, and a retrain trains on the trainer spec's window (its latest 20,000 rows).
   'monitor defaults, weekly windows': { windowMs: WEEK_MS },
   // Feature drift only watched; the champion's own accuracy decides, trained on the last 6 weeks.
   'accuracy drop': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false },

@@ -58,4 +58,27 @@ describe('Kubernetes manifests', () => {
     const job = read('trainer-job.yaml').find((d) => d.kind === 'Job')!;
     expect(JSON.stringify(job)).toContain('"nvidia.com/gpu":1');
   });
+
+  it('mount only volume claims the manifests create: the trial Job shares the services\' volume', () => {
+    const claims = (text: string): string[] => [...text.matchAll(/claimName:\s*([\w-]+)/g)].map((m) => m[1]!);
+    const created = new Set(docs.filter((d) => d.kind === 'PersistentVolumeClaim').map((d) => d.metadata.name));
+    const file = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../infra/k8s/${name}`, import.meta.url)), 'utf8');
+    const mounted = [...claims(file('driftloop.yaml')), ...claims(file('trainer-job.yaml'))];
+    expect(mounted.length).toBeGreaterThan(1);
+    for (const claim of mounted) expect(created.has(claim), claim).toBe(true);
+  });
+});
+
+describe('the image', () => {
+  const dockerfile = readFileSync(fileURLToPath(new URL('../../../Dockerfile', import.meta.url)), 'utf8');
+
+  it('creates /data for the user it runs as, and records the commit it was built from', () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'), dockerfile.indexOf('AS trainer-gpu'));
+    expect(runtime.indexOf('chown node:node /data')).toBeGreaterThan(-1);
+    expect(runtime.indexOf('chown node:node /data')).toBeLessThan(runtime.indexOf('USER node'));
+    for (const stage of dockerfile.split(/^FROM /m).filter((s) => /AS (runtime|trainer-gpu)/.test(s))) {
+      expect(stage).toMatch(/^ARG DRIFTLOOP_CODE_VERSION=unknown$/m);
+      expect(stage).toMatch(/^ENV .*DRIFTLOOP_CODE_VERSION=\$DRIFTLOOP_CODE_VERSION/m);
+    }
+  });
 });
