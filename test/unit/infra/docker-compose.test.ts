@@ -7,6 +7,8 @@ import { OPTION_GROUPS } from '../../../services/cli/commands/config.js';
 
 interface ComposeService {
   image?: string;
+  mem_limit?: string;
+  volumes?: string[];
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
@@ -55,5 +57,12 @@ describe('docker-compose.yml', () => {
       expect(env.SCHEMA_REGISTRY_URL).toBe('http://schema-registry:8081');
       expect(env.CLICKHOUSE_URL).toBe('http://clickhouse:8123');
     }
+  });
+
+  it('bounds every container\'s memory and keeps Kafka\'s log on a volume, as ClickHouse\'s', () => {
+    for (const [name, service] of Object.entries(compose.services)) expect(service.mem_limit, name).toMatch(/^\d+[mg]$/);
+    expect(compose.services.kafka?.environment?.KAFKA_LOG_DIRS).toBe('/var/lib/kafka/data');
+    expect(compose.services.kafka?.volumes).toEqual(['kafka-data:/var/lib/kafka/data']);
+    expect(compose.services.clickhouse?.volumes).toEqual(['clickhouse-data:/var/lib/clickhouse']);
   });
 });
