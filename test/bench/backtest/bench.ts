@@ -8,6 +8,9 @@ import { formatBacktest, onFrontier } from '../../../services/cli/backtest/repor
 import { runBacktest, type BacktestResult } from '../../../services/cli/backtest/run.js';
 import type { ArmSpec } from '../../../services/cli/backtest/types.js';
 
+/** A difference of accuracies in points, with its sign. */
+const signed = (d: number): string => `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)}`;
+
 async function backtestOf(history: History, arms: ArmSpec[], prefix: string, dir: string, log: (line: string) => void): Promise<BacktestResult> {
   const ch = await createClickHouse({ url: `chdb:${join(dir, 'clickhouse')}`, database: 'driftloop', logger: silentLogger() });
   try {
@@ -51,8 +54,8 @@ export async function runBacktestBench(options: { log: (line: string) => void; s
       const bestSchedule = Math.max(...result.arms.filter((a) => a.kind === 'schedule').map((a) => a.accuracy));
       const quarterly = result.arms.find((a) => a.name === 'every 13 weeks')!;
       for (const p of result.arms.filter((a) => a.kind === 'policy')) {
-        if (name === 'stationary') log(`  ${p.name}: ${p.retrains.promoted} retrains deployed (target at most 1), accuracy ${((p.accuracy - never.accuracy) * 100).toFixed(2)} points from never retraining (target within 0.5)`);
-        else if (name === 'covariate-shift') log(`  ${p.name}: ${p.retrains.promoted} retrains deployed (target at most the 13-week schedule's ${quarterly.retrains.promoted}), accuracy ${((p.accuracy - bestSchedule) * 100).toFixed(2)} points from the best schedule (target within 0.5)`);
+        if (name === 'stationary') log(`  ${p.name}: ${p.retrains.promoted} retrains deployed (target at most 1), accuracy ${signed(p.accuracy - never.accuracy)} points against never retraining (target: at most 0.5 below)`);
+        else if (name === 'covariate-shift') log(`  ${p.name}: ${p.retrains.promoted} retrains deployed (target at most the 13-week schedule's ${quarterly.retrains.promoted}), accuracy ${signed(p.accuracy - bestSchedule)} points against the best schedule (target: at most 0.5 below)`);
         else log(`  ${p.name}: ${onFrontier(p, result.arms) ? 'on or above' : 'below'} the schedules' frontier`);
       }
     }
