@@ -16,7 +16,7 @@ import { ConfigError, ValidationError, errorMessage } from '../common/index.js';
 import { up, parseServiceNames } from './commands/up.js';
 import { printConfig } from './commands/config.js';
 import { demo } from './commands/demo.js';
-import { exitCodeOf, type ApiOptions } from './commands/api.js';
+import { exitCodeOf, OUTPUT_FORMATS, type ApiOptions, type OutputFormat } from './commands/api.js';
 import { buildReferenceCommand, listDriftCommand, listReportsCommand, retrainCommand } from './commands/drift.js';
 import { decideVersionCommand, listModelsCommand, showModelCommand } from './commands/models.js';
 import { rolloutOperationCommand, showRolloutCommand } from './commands/rollout.js';
@@ -32,12 +32,15 @@ import { COMMANDS, USAGE, closestCommand, commandUsage } from './usage.js';
 class UsageError extends Error {}
 
 
-const API_FLAGS = { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } } as const;
+const API_FLAGS = { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, output: { type: 'string', short: 'o' } } as const;
 
-function apiOptions(values: { url?: string; token?: string; json?: boolean }): ApiOptions {
+function apiOptions(values: { url?: string; token?: string; json?: boolean; output?: string }): ApiOptions {
+  const output = values.output ?? (values.json ? 'json' : 'table');
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(output)) throw new UsageError(`-o/--output must be one of ${OUTPUT_FORMATS.join(', ')}; got ${JSON.stringify(output)}`);
+  if (values.json && values.output !== undefined && values.output !== 'json') throw new UsageError(`--json and -o ${values.output} disagree: give one`);
   return {
     url: values.url ?? process.env.DRIFTLOOP_URL ?? 'http://127.0.0.1:8080',
-    json: values.json ?? false,
+    output: output as OutputFormat,
     ...((values.token ?? process.env.DRIFTLOOP_ADMIN_TOKEN) ? { token: values.token ?? process.env.DRIFTLOOP_ADMIN_TOKEN } : {}),
   };
 }

@@ -42,7 +42,7 @@ export const USAGE = `usage: driftloop <command>
                           and retraining schedule side by side (driftloop backtest --help)
 
   Every command but up, run, demo, config, replay and backtest talks to a running driftloop: --url (default $DRIFTLOOP_URL
-  or http://127.0.0.1:8080), --json for machine-readable output.
+  or http://127.0.0.1:8080), -o table|json|yaml for how to print (--json: -o json).
 
   Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 3 not found, 4 no driftloop answering at --url.
 `;

@@ -2,14 +2,27 @@
  * What the CLI's API commands share: calling a running driftloop over HTTP,
  * the admin token, and plain-text tables.
  */
+import { stringify } from 'yaml';
 import { ConfigError } from '../../common/index.js';
+
+/** How a command prints what it got: a table (or a line) for people, JSON or YAML for scripts. */
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface ApiOptions {
   /** Base URL of a running driftloop. */
   url: string;
   /** Bearer token for admin endpoints (reproduce). */
   token?: string;
-  json: boolean;
+  /** `-o`, or `--json` for json. */
+  output: OutputFormat;
+}
+
+/** Prints `value` as JSON or YAML when the output asks for it, and says whether it did (else the caller prints for people). */
+export function printed(options: Pick<ApiOptions, 'output'>, value: unknown): boolean {
+  if (options.output === 'table') return false;
+  process.stdout.write(options.output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value));
+  return true;
 }
 
 /** A driftloop that answered with an error status: the CLI exits 3 for a 404 (not found), 1 otherwise. */

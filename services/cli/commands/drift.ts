@@ -3,7 +3,7 @@
  * from the command line, through its HTTP API.
  */
 import type { DriftPolicy, DriftReport } from '../../drift/index.js';
-import { adminHeaders, call, table, time, type ApiOptions } from './api.js';
+import { adminHeaders, call, table, time, printed, type ApiOptions } from './api.js';
 
 interface DriftModel {
   model: string;
@@ -27,7 +27,7 @@ function windowText(p: Pick<DriftPolicy, 'windowMs' | 'windowRows'>): string {
 
 export async function listDriftCommand(options: ApiOptions): Promise<void> {
   const { models } = await call<{ models: DriftModel[] }>(options, '/drift/models');
-  if (options.json) return void console.log(JSON.stringify(models, null, 2));
+  if (printed(options, models)) return;
   if (models.length === 0) return void console.log('no model has a drift reference yet (one is built when a version becomes champion, or by `driftloop reference`)');
   console.log(table(
     ['MODEL', 'VERSION', 'REFERENCE', 'MONITORED FROM', 'FEATURES', 'WINDOW', 'AUTO RETRAIN'],
@@ -40,7 +40,7 @@ export async function listDriftCommand(options: ApiOptions): Promise<void> {
 
 export async function listReportsCommand(options: ApiOptions, model: string, limit: number): Promise<void> {
   const { reports } = await call<{ reports: DriftReport[] }>(options, path(model, `/reports?limit=${limit}`));
-  if (options.json) return void console.log(JSON.stringify(reports, null, 2));
+  if (printed(options, reports)) return;
   if (reports.length === 0) return void console.log(`no window of ${model} decided yet`);
   console.log(table(
     ['WINDOW START', 'WINDOW END', 'EVENTS', 'DECISION', 'SHARE', 'DRIFTED', 'RUN'],
@@ -55,7 +55,7 @@ export async function buildReferenceCommand(options: ApiOptions, model: string, 
   const built = await call<{ profile_id: string; numeric: number; categorical: number; score: boolean }>(options, path(model, '/reference'), {
     method: 'POST', headers: { ...adminHeaders(options, 'reference'), 'content-type': 'application/json' }, body: JSON.stringify(input),
   });
-  if (options.json) return void console.log(JSON.stringify(built, null, 2));
+  if (printed(options, built)) return;
   console.log(`model ${model} version ${input.version}: reference ${built.profile_id} from ${input.from} to ${input.to}, ${built.numeric} numeric and ${built.categorical} categorical features${built.score ? ', with the prediction score' : ''}`);
 }
 
@@ -63,7 +63,7 @@ export async function retrainCommand(options: ApiOptions, model: string, reason:
   const outcome = await call<{ run_id: string; status: string }>(options, path(model, '/retrain'), {
     method: 'POST', headers: { ...adminHeaders(options, 'retrain'), 'content-type': 'application/json' }, body: JSON.stringify({ reason }),
   });
-  if (options.json) return void console.log(JSON.stringify(outcome, null, 2));
+  if (printed(options, outcome)) return;
   const what = { opened: 'opened', joined: 'joined (a run of the model is still open: this one)', cooldown: 'held back by the cooldown', off: 'not opened: automatic retraining is off' }[outcome.status] ?? outcome.status;
   console.log(`model ${model}: run ${outcome.run_id} ${what}`);
 }

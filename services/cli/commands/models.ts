@@ -3,11 +3,11 @@
  * command line, through its HTTP API.
  */
 import type { AliasMove, ModelVersion } from '../../registry/index.js';
-import { adminHeaders, call, metricsText, table, time, type ApiOptions } from './api.js';
+import { adminHeaders, call, metricsText, table, time, printed, type ApiOptions } from './api.js';
 
 export async function listModelsCommand(options: ApiOptions): Promise<void> {
   const { models } = await call<{ models: { model: string; versions: number; latest: string }[] }>(options, '/registry/models');
-  if (options.json) return void console.log(JSON.stringify(models, null, 2));
+  if (printed(options, models)) return;
   const rows = await Promise.all(models.map(async (m) => {
     const { aliases } = await call<{ aliases: AliasMove[] }>(options, `/registry/models/${encodeURIComponent(m.model)}`);
     return [m.model, String(m.versions), m.latest, aliases.map((a) => `${a.alias}=${a.version}`).join(' ')];
@@ -17,7 +17,7 @@ export async function listModelsCommand(options: ApiOptions): Promise<void> {
 
 export async function showModelCommand(options: ApiOptions, model: string): Promise<void> {
   const shown = await call<{ versions: ModelVersion[]; aliases: AliasMove[] }>(options, `/registry/models/${encodeURIComponent(model)}`);
-  if (options.json) return void console.log(JSON.stringify(shown, null, 2));
+  if (printed(options, shown)) return;
   const aliasesOf = (version: string): string => shown.aliases.filter((a) => a.version === version).map((a) => a.alias).join(',');
   console.log(table(
     ['VERSION', 'STATUS', 'ALIASES', 'RUN', 'CAUSE', 'CREATED', 'BY', 'METRICS'],
@@ -29,5 +29,5 @@ export async function decideVersionCommand(options: ApiOptions, decision: 'appro
   const { version: v } = await call<{ version: ModelVersion }>(options, `/registry/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/${decision}`, {
     method: 'POST', headers: { ...adminHeaders(options, decision), 'content-type': 'application/json' }, body: JSON.stringify({ reason, actor }),
   });
-  console.log(options.json ? JSON.stringify(v, null, 2) : `model ${v.model} version ${v.version}: ${v.status} by ${v.actor} (${v.reason})`);
+  if (!printed(options, v)) console.log(`model ${v.model} version ${v.version}: ${v.status} by ${v.actor} (${v.reason})`);
 }

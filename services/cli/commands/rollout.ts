@@ -3,14 +3,14 @@
  * rollout controller from the command line, through its HTTP API.
  */
 import type { RolloutRecord } from '../../rollout/index.js';
-import { adminHeaders, call, table, time, type ApiOptions } from './api.js';
+import { adminHeaders, call, table, time, printed, type ApiOptions } from './api.js';
 
 const describe = (r: RolloutRecord): string =>
   `model ${r.model} version ${r.version} (champion ${r.championVersion ?? 'none'}): ${r.state}, ${r.phase} step ${r.step}/${r.steps.length}, weight ${(r.weight * 100).toFixed(0)}%${r.reason ? ` (${r.reason})` : ''}`;
 
 export async function showRolloutCommand(options: ApiOptions, model: string): Promise<void> {
   const shown = await call<{ rollout: RolloutRecord; next_analysis_at: string | null }>(options, `/rollout/models/${encodeURIComponent(model)}`);
-  if (options.json) return void console.log(JSON.stringify(shown, null, 2));
+  if (printed(options, shown)) return;
   const r = shown.rollout;
   console.log(describe(r));
   console.log(`started ${time(r.startedAt)}, step started ${time(r.stepStartedAt)}${shown.next_analysis_at ? `, next analysis ${shown.next_analysis_at}` : ''}, failed checks ${r.failedChecks}`);
@@ -22,5 +22,5 @@ export async function rolloutOperationCommand(options: ApiOptions, operation: 'p
   const { rollout } = await call<{ rollout: RolloutRecord }>(options, `/rollout/models/${encodeURIComponent(model)}/${operation}`, {
     method: 'POST', headers: { ...adminHeaders(options, operation), 'content-type': 'application/json' }, body: JSON.stringify(body),
   });
-  console.log(options.json ? JSON.stringify(rollout, null, 2) : describe(rollout));
+  if (!printed(options, rollout)) console.log(describe(rollout));
 }

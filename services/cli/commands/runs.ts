@@ -3,13 +3,13 @@
  * the command line, through the trainer's HTTP API (README "HTTP API"), so it
  * works against any running driftloop, embedded or on real servers.
  */
-import { adminHeaders, call, metricsText, num, table, time, type ApiOptions } from './api.js';
+import { adminHeaders, call, metricsText, num, table, time, printed, type ApiOptions } from './api.js';
 import type { ArtifactRecord, ReproduceReport, RunRecord, TrialRecord } from '../../trainer/index.js';
 
 export async function listRunsCommand(options: ApiOptions, filter: { model?: string; open: boolean; limit: number }): Promise<void> {
   const q = new URLSearchParams({ limit: String(filter.limit), ...(filter.model ? { model: filter.model } : {}), ...(filter.open ? { open: 'true' } : {}) });
   const { runs } = await call<{ runs: RunRecord[] }>(options, `/trainer/runs?${q}`);
-  if (options.json) return void console.log(JSON.stringify(runs, null, 2));
+  if (printed(options, runs)) return;
   console.log(table(
     ['RUN', 'MODEL', 'STATE', 'CAUSE', 'CREATED', 'TRAINER', 'METRICS'],
     runs.map((r) => [r.runId, r.model, r.state, r.cause.kind, time(r.createdAt), (JSON.parse(r.spec || '{}') as { trainer?: string }).trainer ?? '', metricsText(r.metrics)]),
@@ -18,7 +18,7 @@ export async function listRunsCommand(options: ApiOptions, filter: { model?: str
 
 export async function showRunCommand(options: ApiOptions, runId: string): Promise<void> {
   const shown = await call<{ run: RunRecord; trials: TrialRecord[]; artifacts: ArtifactRecord[] }>(options, `/trainer/runs/${encodeURIComponent(runId)}`);
-  if (options.json) return void console.log(JSON.stringify(shown, null, 2));
+  if (printed(options, shown)) return;
   const { run, trials, artifacts } = shown;
   const lines = [
     `run        ${run.runId} (${run.model})`,
@@ -48,7 +48,7 @@ export async function compareRunsCommand(options: ApiOptions, runIds: string[]):
   const { runs } = await call<{ runs: { run_id: string; model: string; state: string; data_version: string | null; code_version: string; trials: number; best_params: Record<string, string>; metrics: Record<string, number> }[] }>(
     options, `/trainer/runs/compare?runs=${runIds.map(encodeURIComponent).join(',')}`,
   );
-  if (options.json) return void console.log(JSON.stringify(runs, null, 2));
+  if (printed(options, runs)) return;
   const keys = (pick: (r: (typeof runs)[number]) => Record<string, unknown>): string[] => [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort();
   const rows: string[][] = [
     ['model', ...runs.map((r) => r.model)],
@@ -64,16 +64,14 @@ export async function compareRunsCommand(options: ApiOptions, runIds: string[]):
 
 export async function cancelRunCommand(options: ApiOptions, runId: string): Promise<void> {
   const { run } = await call<{ run: RunRecord }>(options, `/trainer/runs/${encodeURIComponent(runId)}/cancel`, { method: 'POST', headers: adminHeaders(options, 'cancel') });
-  console.log(options.json ? JSON.stringify(run, null, 2) : `run ${run.runId}: ${run.state} (${run.message})`);
+  if (!printed(options, run)) console.log(`run ${run.runId}: ${run.state} (${run.message})`);
 }
 
 
 /** Exit status 0 when every metric came out identical, 1 otherwise. */
 export async function reproduceCommand(options: ApiOptions, runId: string): Promise<number> {
   const report = await call<ReproduceReport>(options, `/trainer/runs/${encodeURIComponent(runId)}/reproduce`, { method: 'POST', headers: adminHeaders(options, 'reproduce') });
-  if (options.json) {
-    console.log(JSON.stringify(report, null, 2));
-  } else {
+  if (!printed(options, report)) {
     console.log(`run ${report.run_id}: ${report.trainer} trainer, trial ${report.trial}, seed ${report.seed}, data ${report.data_version} (${(report.duration_ms / 1000).toFixed(1)} s)`);
     console.log(table(['METRIC', 'RECORDED', 'REPRODUCED', ''], report.metrics.map((m) => [m.name, String(m.recorded), m.reproduced === null ? '(missing)' : String(m.reproduced), m.identical ? 'identical' : 'DIFFERS'])));
     console.log(`artifact   ${report.artifact.identical ? 'identical' : 'differs'} (${report.artifact.recorded ?? '?'} / ${report.artifact.reproduced ?? '?'})`);

@@ -11,7 +11,7 @@ import type { AliasMove } from '../../registry/index.js';
 import type { RolloutRecord } from '../../rollout/index.js';
 import type { RunRecord } from '../../trainer/index.js';
 import { EMBEDDED_RETENTION_NOTE, type RuntimeInfo } from '../start-services.js';
-import { ApiError, call, table, time, type ApiOptions } from './api.js';
+import { ApiError, call, printed, table, time, type ApiOptions } from './api.js';
 
 /** The answer of `path`, or undefined when that service is not there (404) or not running (503). */
 async function optional<T>(options: ApiOptions, path: string): Promise<T | undefined> {
@@ -48,7 +48,7 @@ export async function statusCommand(options: ApiOptions): Promise<void> {
     };
   }));
   const lag = (ingest?.partitions ?? []).reduce<Record<string, number>>((by, p) => ({ ...by, [p.topic]: (by[p.topic] ?? 0) + p.lag }), {});
-  if (options.json) return void console.log(JSON.stringify({ models: rows, ingest_lag: ingest ? lag : null, kafka: runtime?.kafka ?? null }, null, 2));
+  if (printed(options, { models: rows, ingest_lag: ingest ? lag : null, kafka: runtime?.kafka ?? null })) return;
   if (runtime) console.log(`kafka: ${runtime.kafka.brokers.join(',')}${runtime.kafka.embedded ? ` (embedded: ${EMBEDDED_RETENTION_NOTE})` : ''}`);
   console.log(rows.length ? table(['MODEL', 'CHAMPION', 'ROLLOUT', 'OPEN RUNS', 'LAST DRIFT WINDOW'], rows.map((r) => [r.model, r.champion, r.rollout, r.runs, r.drift])) : 'no models registered or watched yet');
   console.log(ingest ? `ingest lag: ${Object.entries(lag).map(([t, n]) => `${t} ${n}`).join(', ') || 'none (no partitions assigned)'}` : 'ingest: not running here');

@@ -9,7 +9,7 @@ export interface DemoApi {
 }
 
 export function createDemoApi(url: string, adminToken: string): DemoApi {
-  const options = { url, token: adminToken, json: true };
+  const options = { url, token: adminToken, output: 'json' } as const;
   return {
     url,
     get: (path) => call(options, path),

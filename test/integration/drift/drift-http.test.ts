@@ -3,6 +3,7 @@ import type { Runtime } from '../../../services/cli/runtime.js';
 import type { DriftMonitor } from '../../../services/drift/index.js';
 import { insertFeatures, normal, prng } from '../../support/drift-data.js';
 import { uniqueName } from '../../support/index.js';
+import { parse as parseYaml } from 'yaml';
 import { runCli } from '../../support/process.js';
 import { startServiceOverHttp } from '../../support/runtime.js';
 
@@ -108,6 +109,12 @@ describe('drift HTTP API', () => {
     expect(reports.out.trim().split('\n')).toHaveLength(3);
     // x of x, y and day drifted: a share of 1/3, under the default 0.5.
     expect(reports.out).toMatch(/^2026-04-01T01:40:00Z\s+2026-04-01T01:50:00Z\s+600\s+none\s+0\.33\s+x$/m);
+    // The same windows for scripts: JSON (--json or -o json) and YAML carry the same reports; a bad format is a usage error.
+    const asJson = JSON.parse((await cli(['reports', MODEL, '--limit', '2', '-o', 'json'])).out) as { window_end: number }[];
+    expect(JSON.parse((await cli(['reports', MODEL, '--limit', '2', '--json'])).out)).toEqual(asJson);
+    expect(asJson).toHaveLength(2);
+    expect(parseYaml((await cli(['reports', MODEL, '--limit', '2', '-o', 'yaml'])).out)).toEqual(asJson);
+    expect(await cli(['reports', MODEL, '-o', 'xml'])).toMatchObject({ code: 2, out: expect.stringMatching(/-o\/--output must be one of table, json, yaml; got "xml"/) });
     expect(await cli(['reports', MODEL, '--limit', '0'])).toMatchObject({ code: 2, out: expect.stringMatching(/--limit must be an integer from 1 to 1000; got "0"/) });
     // Exit codes: 3 not found, 4 nothing answering at the URL.
     expect(await cli(['reports', 'nope'])).toMatchObject({ code: 3, out: expect.stringMatching(/GET \/drift\/models\/nope\/reports\?limit=20: 404 /) });
