@@ -170,7 +170,10 @@ describe.concurrent('driftloop replay', () => {
       let received = 0;
       let active: Consumer | undefined;
       try {
-        active = await bus.consumer({ groupId, topics: [features], sessionTimeoutMs: 6000, onBatch: async (ms) => void (received += ms.length) });
+        // A session the command's join round cannot outlast on a loaded machine: the mock counts no heartbeat while the
+        // group joins, so a member slow to rejoin within a 6 s session was evicted, the group was truly empty, and the
+        // command rightly rewound it (seen in CI).
+        active = await bus.consumer({ groupId, topics: [features], sessionTimeoutMs: 15_000, onBatch: async (ms) => void (received += ms.length) });
         await waitFor(() => active!.assignment().length === 4, { message: 'the active member to hold the topic', timeoutMs: 90_000 });
 
         const refused = await replay(prefix, ['features', '--group', groupId, '--from', 'earliest']);
@@ -181,7 +184,7 @@ describe.concurrent('driftloop replay', () => {
 
         // The member goes on: it gets its partitions back and reads what comes next.
         await (await bus.producer()).send(features, [{ key: 'after', value: Buffer.from('after'), timestamp: Date.now() }]);
-        await waitFor(() => received >= 1, { message: 'the active member to go on reading', timeoutMs: 30_000 });
+        await waitFor(() => received >= 1, { message: 'the active member to go on reading', timeoutMs: 60_000 });
       } finally {
         await active?.close();
       }
