@@ -37,9 +37,9 @@ export interface DriftPolicy {
    * `always`; or `unmeasured`, only in windows where the champion's accuracy
    * is not judged (no accuracy check, no reference performance yet, or too
    * few labels), since where it is, the accuracy says whether the model got
-   * worse, and drift is reported and alerted as `watch`. Inputs that drift all the time (prices)
-   * otherwise retrain all the time: on Elec2 such a policy asked for 65
-   * retrains and ended below never retraining.
+   * worse, and drift is reported and alerted as `watch`. Inputs that drift
+   * all the time (prices) otherwise retrain all the time: on Elec2 such a
+   * policy asked for 65 retrains and ended below never retraining.
    */
   retrainOnDrift: 'always' | 'unmeasured';
   /** Windows with fewer rows decide nothing. */
