@@ -3,7 +3,7 @@ import {
   buildReferenceProfile, closeMargin, computeWindow, createErrorWatch, createServedReferences, decideWindow, driftReportId, judge, nextClosedWindow, retrainGate, retrainWindow, runIdFor, windowStatistics, withErrorChange,
   type DriftPolicy, type ReferenceProfile,
 } from '../../drift/index.js';
-import { compileModel, type BuiltinModel, type ModelArtifact } from '../../trainer/builtin/index.js';
+import { compileModel, type BuiltinModel } from '../../trainer/builtin/index.js';
 import type { SnapshotWindow } from '../../trainer/index.js';
 import { canaryVerdict } from './canary.js';
 import { createPrequential, type Prequential } from './prequential.js';
@@ -20,7 +20,7 @@ export interface ArmContext {
   /** What every arm's snapshots split by (the history's name): all arms split the same rows alike. */
   splitKey: string;
   /** The first champion, trained once for every arm on the records before the replay. */
-  first: { artifact: ModelArtifact; from: number; to: number; importance: Record<string, number> | null; testAccuracy: number | null };
+  first: Pick<TrainedCandidate, 'artifact' | 'from' | 'to' | 'importance' | 'testAccuracy'>;
   /** Called as the replay advances: the share of records served. */
   onProgress?(share: number): void;
 }
