@@ -1,6 +1,7 @@
 /** Public API of services/common: the only module other folders import from it. */
 export * from './errors.js';
 export { retry, sleep, backoffDelayMs } from './retry.js';
+export { createSerialQueue, createKeyedSerialQueue, type SerialQueue, type KeyedSerialQueue } from './serial.js';
 export { seededRandom } from './random.js';
 export { quoteInput, ECHO_MAX_CHARS } from './echo.js';
 export { IMPORTANCE_PREFIX, TEST_ACCURACY, importanceOf, testAccuracyOf } from './run-metrics.js';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ENDED_ROLLOUT_STATES, topicName } from '../../schemas/index.js';
-import { fromDateTime64Text, toDateTime64Text, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
+import { createKeyedSerialQueue, fromDateTime64Text, toDateTime64Text, type ClickHouse, type Clock, type EventBus, type EventCodec, type Logger } from '../common/index.js';
 import type { RetrainCause, RetrainInput, RetrainOutcome, RetrainRequester } from './types.js';
 
 export interface RetrainRequesterDeps {
@@ -92,12 +92,9 @@ export function failuresInARow(statesNewestFirst: readonly string[]): number {
  * canary as the open run too.
  */
 export function createRetrainRequester(deps: RetrainRequesterDeps): RetrainRequester {
-  const queues = new Map<string, Promise<unknown>>();
-  const serial = <T>(model: string, fn: () => Promise<T>): Promise<T> => {
-    const next = (queues.get(model) ?? Promise.resolve()).then(fn, fn);
-    queues.set(model, next.catch(() => undefined));
-    return next;
-  };
+  // One model's requests one at a time (check, then open); a model is forgotten once its queue runs dry.
+  const queues = createKeyedSerialQueue();
+  const serial = <T>(model: string, fn: () => Promise<T>): Promise<T> => queues.run(model, fn);
 
   /** The model's event time now: its newest feature event's (a cause without a time of its own, such as an alert). */
   async function eventNow(model: string): Promise<number> {

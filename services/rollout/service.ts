@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, consumeEvents, errorMessage, systemClock, type Consumer, type ServiceDeps } from '../common/index.js';
+import { ConflictError, NotFoundError, consumeEvents, createSerialQueue, errorMessage, systemClock, type Consumer, type ServiceDeps } from '../common/index.js';
 import { getAlias, getVersion } from '../registry/index.js';
 import { CHAMPION_ALIAS, PREVIOUS_CHAMPION_ALIAS } from '../../schemas/index.js';
 import { createActivities, type RolloutRegistry } from './activities.js';
@@ -76,13 +76,9 @@ export function createRolloutController(deps: RolloutDeps): RolloutController {
   const log = deps.logger.child({ service: 'rollout' });
   const act = createActivities({ clickhouse: ch, registry: deps.registry, clock, logger: log, metrics: deps.metrics, sink: { bus: deps.bus, codec: deps.codec, topicPrefix: settings.topicPrefix, webhooks: deps.webhooks } });
 
-  let chain: Promise<unknown> = Promise.resolve();
-  /** Runs `fn` after everything queued before it: consumer events, ticks and operator calls never interleave. */
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = chain.then(fn);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  /** Consumer events, ticks and operator calls run one at a time, in order: they never interleave. */
+  const queue = createSerialQueue();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => queue.run(fn);
 
   async function promote(r: RolloutRecord, actor: string, reason: string): Promise<RolloutRecord> {
     assertTransition(`rollout ${r.rolloutId}`, r.state, 'promoted');
@@ -186,7 +182,7 @@ export function createRolloutController(deps: RolloutDeps): RolloutController {
       if (timer) clearTimeout(timer);
       await consumer?.close();
       consumer = null;
-      await chain;
+      await queue.idle();
       await deps.webhooks?.close();
     },
     tick: () => serial(tickOnce),
