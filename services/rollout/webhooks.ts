@@ -1,5 +1,4 @@
-import { createHmac } from 'node:crypto';
-import { DeliveryError, ShutdownError, counter, errorMessage, retry, sleep, systemClock, type Clock, type Logger, type Registry } from '../common/index.js';
+import { ShutdownError, counter, errorMessage, postSigned, retry, sleep, systemClock, type Clock, type Logger, type Registry } from '../common/index.js';
 
 export interface WebhookSenderOptions {
   urls: readonly string[];
@@ -38,21 +37,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const stopping = new AbortController();
   const queues = urls.map((url) => ({ url, host: new URL(url).host, chain: Promise.resolve() }));
 
-  const attempt = async (url: string, host: string, id: string, body: string): Promise<void> => {
-    const timestamp = String(clock.now());
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': id, 'x-driftloop-timestamp': timestamp };
-    if (hmacSecret) headers['x-driftloop-signature'] = `sha256=${createHmac('sha256', hmacSecret).update(`${timestamp}.`).update(body).digest('hex')}`;
-    let response: Response;
-    try {
-      response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]) });
-    } catch (err) {
-      if (stopping.signal.aborted) throw new ShutdownError('webhook sender closed before the delivery finished');
-      throw new DeliveryError(`${host}: ${errorMessage((err as Error).cause ?? err)}`, { host }, true, { cause: err });
-    }
-    await response.body?.cancel().catch(() => {});
-    if (response.ok) return;
-    throw new DeliveryError(`${host} answered ${response.status}`, { host, status: response.status }, response.status >= 500);
-  };
+  const attempt = (url: string, host: string, id: string, body: string): Promise<void> =>
+    postSigned({ url, host, body, idempotencyKey: id, ...(hmacSecret ? { hmacSecret } : {}), now: clock.now(), timeoutMs, stopping: stopping.signal, what: 'webhook' });
 
   const pending = (): Promise<void> => Promise.all(queues.map((q) => q.chain)).then(() => undefined);
 

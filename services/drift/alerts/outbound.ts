@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import {
   ConfigError,
   DeliveryError,
@@ -7,8 +6,10 @@ import {
   counter,
   errorMessage,
   gauge,
+  postSigned,
   retry,
   safeEqual,
+  signDriftloopPayload,
   sleep,
   systemClock,
   type Clock,
@@ -125,11 +126,8 @@ interface Target {
 /** Alertmanager's "not ended yet". */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const SIGNATURE_PREFIX = 'sha256=';
-
-/** `sha256=<hex>` over `timestamp + "." + body`, as driftloop signs outbound alerts. */
-export function signDriftloopPayload(secret: string, timestamp: string, body: string | Buffer): string {
-  return SIGNATURE_PREFIX + createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
-}
+/** As every driftloop webhook signs (common/http/webhook.ts); receivers check it with verifyDriftloopSignature. */
+export { signDriftloopPayload };
 
 /**
  * For receivers of driftloop's alerts: true when `header` (X-Driftloop-Signature)
@@ -239,39 +237,12 @@ export function createAlertSender(options: AlertSenderOptions): AlertSender {
     for (const resolve of waiters) resolve();
   };
 
-  const attempt = async (target: Target, delivery: Delivery): Promise<void> => {
-    const timestamp = String(clock.now());
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'idempotency-key': delivery.idempotencyKey,
-      'x-driftloop-timestamp': timestamp,
-    };
-    const { hmacSecret, bearerToken } = target.webhook;
-    if (hmacSecret) headers['x-driftloop-signature'] = signDriftloopPayload(hmacSecret, timestamp, delivery.body);
-    if (bearerToken) headers.authorization = `Bearer ${bearerToken}`;
-    let response: Response;
-    try {
-      response = await fetch(target.webhook.url, {
-        method: 'POST',
-        headers,
-        body: delivery.body,
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
-        // A redirect is answered as the 3xx it is: a permanent misconfiguration, not retried.
-        redirect: 'manual',
-      });
-    } catch (err) {
-      if (stopping.signal.aborted) throw new ShutdownError('alert sender closed before the delivery finished');
-      // fetch reports refused connections, resets and DNS failures as TypeError, and its
-      // timeout as a TimeoutError: both are the network's fault, so worth another try.
-      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : errorMessage((err as Error).cause ?? err);
-      throw new DeliveryError(`${target.host}: ${reason}`, { host: target.host }, true, { cause: err });
-    }
-    // The body is not read; cancelling frees the connection.
-    await response.body?.cancel().catch(() => {});
-    if (response.ok) return;
-    const retriable = response.status === 429 || response.status >= 500;
-    throw new DeliveryError(`${target.host} answered ${response.status}`, { host: target.host, status: response.status }, retriable);
-  };
+  const attempt = (target: Target, delivery: Delivery): Promise<void> =>
+    postSigned({
+      url: target.webhook.url, host: target.host, body: delivery.body, idempotencyKey: delivery.idempotencyKey,
+      ...(target.webhook.hmacSecret ? { hmacSecret: target.webhook.hmacSecret } : {}), ...(target.webhook.bearerToken ? { bearerToken: target.webhook.bearerToken } : {}),
+      now: clock.now(), timeoutMs, stopping: stopping.signal, what: 'alert',
+    });
 
   /** Ends a delivery in the outbox, so no later start sends it again; a delivery not settled is (receivers dedupe on the key). */
   const settle = async (target: Target, delivery: Delivery, outcome: SettledOutcome): Promise<void> => {

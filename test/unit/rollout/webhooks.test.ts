@@ -47,7 +47,16 @@ describe('rollout webhooks', () => {
     await s.close();
   });
 
-  it('does not retry a 4xx', async () => {
+  it('retries a 429 (the receiver asks to slow down), as drift alerts do: one signed-webhook client for both', async () => {
+    const { url, received } = await receiver([429, 429, 200]);
+    const s = sender(url);
+    s.post('m@2#9', { model: 'm' });
+    await s.flush();
+    expect(received.map((r) => r.headers['idempotency-key'])).toEqual(['m@2#9', 'm@2#9', 'm@2#9']);
+    await s.close();
+  });
+
+  it('does not retry any other 4xx', async () => {
     const { url, received } = await receiver([400]);
     const s = sender(url, '');
     s.post('m@2#8', { model: 'm' });
