@@ -9,7 +9,7 @@ import type { RegistryStore } from './store.js';
 import { COMPATIBILITY_LEVELS, DEFAULT_COMPATIBILITY, type CompatibilityLevel, type SchemaReference, type StoredSchema, type SubjectVersion } from './types.js';
 import type { VersionId } from './version-id.js';
 import { schemaView, versionView, type SchemaVersionView, type SchemaView } from './views.js';
-import { createWriteQueue } from './write-queue.js';
+import { createSerialQueue } from '../common/serial.js';
 
 /** The registry's operations, HTTP-free: what the routes call. Errors are `SchemaRegistryError`s with Confluent codes. */
 export interface SchemaRegistry {
@@ -55,7 +55,7 @@ export async function createSchemaRegistry(deps: SchemaRegistryDeps): Promise<Sc
   const { store } = deps;
   const log = deps.logger.child({ component: 'schema-registry' });
   const state = createRegistryState(await stored(() => store.load(), 'loading the registry tables (are the ClickHouse migrations applied?)'));
-  const queue = createWriteQueue();
+  const queue = createSerialQueue();
   const parsedById = new Map<number, ParsedSchema>();
   const parser = createSchemaParser({ resolveReference: (ref) => referenceTarget(state, ref) });
   log.info({ schemas: state.maxSchemaId(), subjects: state.subjects().length }, 'schema registry loaded');
