@@ -1,11 +1,31 @@
 import { createHmac } from 'node:crypto';
 import { DeliveryError, ShutdownError, errorMessage } from '../errors.js';
+import { safeEqual } from './auth.js';
 
 const SIGNATURE_PREFIX = 'sha256=';
 
 /** `sha256=<hex>` over `timestamp + "." + body`, as driftloop signs what it posts (alerts, rollout events). */
 export function signDriftloopPayload(secret: string, timestamp: string, body: string | Buffer): string {
   return SIGNATURE_PREFIX + createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+}
+
+/**
+ * For receivers of driftloop's webhooks (alerts, rollout events): true when `header` (X-Driftloop-Signature)
+ * is the HMAC of `timestamp` (X-Driftloop-Timestamp, Unix ms) and the raw
+ * `body`, and the timestamp is within `maxSkewMs` of `now`. Compares in
+ * constant time. Pass `maxSkewMs: Infinity` to skip the freshness check.
+ */
+export function verifyDriftloopSignature(
+  secret: string,
+  timestamp: string,
+  body: string | Buffer,
+  header: string,
+  options: { now?: number; maxSkewMs?: number } = {},
+): boolean {
+  const { now = Date.now(), maxSkewMs = 300_000 } = options;
+  if (!secret || !/^\d{1,16}$/.test(timestamp) || !header.startsWith(SIGNATURE_PREFIX)) return false;
+  if (Math.abs(now - Number(timestamp)) > maxSkewMs) return false;
+  return safeEqual(header.toLowerCase(), signDriftloopPayload(secret, timestamp, body));
 }
 
 export interface SignedPost {

@@ -8,8 +8,8 @@ import {
   gauge,
   postSigned,
   retry,
-  safeEqual,
   signDriftloopPayload,
+  verifyDriftloopSignature,
   sleep,
   systemClock,
   type Clock,
@@ -125,28 +125,8 @@ interface Target {
 
 /** Alertmanager's "not ended yet". */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
-const SIGNATURE_PREFIX = 'sha256=';
-/** As every driftloop webhook signs (common/http/webhook.ts); receivers check it with verifyDriftloopSignature. */
-export { signDriftloopPayload };
-
-/**
- * For receivers of driftloop's alerts: true when `header` (X-Driftloop-Signature)
- * is the HMAC of `timestamp` (X-Driftloop-Timestamp, Unix ms) and the raw
- * `body`, and the timestamp is within `maxSkewMs` of `now`. Compares in
- * constant time. Pass `maxSkewMs: Infinity` to skip the freshness check.
- */
-export function verifyDriftloopSignature(
-  secret: string,
-  timestamp: string,
-  body: string | Buffer,
-  header: string,
-  options: { now?: number; maxSkewMs?: number } = {},
-): boolean {
-  const { now = Date.now(), maxSkewMs = 300_000 } = options;
-  if (!secret || !/^\d{1,16}$/.test(timestamp) || !header.startsWith(SIGNATURE_PREFIX)) return false;
-  if (Math.abs(now - Number(timestamp)) > maxSkewMs) return false;
-  return safeEqual(header.toLowerCase(), signDriftloopPayload(secret, timestamp, body));
-}
+/** As every driftloop webhook signs and is checked (common/http/webhook.ts). */
+export { signDriftloopPayload, verifyDriftloopSignature };
 
 /** The Alertmanager v4 payload for one alert; its groupKey and fingerprint come from the labels alone. */
 export function toAlertmanagerPayload(alert: OutboundAlert, externalUrl = ''): AlertmanagerWebhookPayload {
