@@ -84,9 +84,14 @@ export function lineChart(o: LineChartOptions): string {
   });
   for (const s of o.series) {
     if (s.points.length === 0) continue;
+    const title = `<title>${escapeXml(s.name)}</title>`;
+    // A series of one point (a version that served a single window) is a dot: a path of one point draws nothing.
+    if (s.points.length === 1) {
+      parts.push(`<circle cx="${round(sx(s.points[0]![0]))}" cy="${round(sy(s.points[0]![1]))}" r="3" fill="${s.color}">${title}</circle>`);
+      continue;
+    }
     const d = s.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${round(sx(x))},${round(sy(y))}`).join(' ');
-    parts.push(`<path d="${d}" stroke="${s.color}" class="${s.dashed ? 'line dashed' : 'line'}"><title>${escapeXml(s.name)}</title></path>`);
-    if (s.points.length === 1) parts.push(`<circle cx="${round(sx(s.points[0]![0]))}" cy="${round(sy(s.points[0]![1]))}" r="3" fill="${s.color}"/>`);
+    parts.push(`<path d="${d}" stroke="${s.color}" class="${s.dashed ? 'line dashed' : 'line'}">${title}</path>`);
   }
   o.series.forEach((s, i) => {
     const y = MARGIN.top + 8 + i * 16;

@@ -45,7 +45,7 @@ function summary(): DemoSummary {
 }
 
 describe('demo report', () => {
-  it('draws a line chart as well-formed SVG with one non-empty path per series and escaped text', () => {
+  it('draws a line chart as well-formed SVG with a path per series of two points or more, a dot for one and escaped text', () => {
     const svg = lineChart({
       title: 'PSI <per> feature & window', series: [{ name: 'a"b', color: '#000', points: [[0, 0.01], [5, 3], [10, 20]] }, { name: 'flat', color: '#111', points: [[0, 0.0001]] }],
       x: { min: 0, max: 10, ticks: [{ value: 0, label: 'start' }] }, y: { min: 0.001, max: 100, log: true, ticks: logTicks(0.001, 100) },
@@ -53,8 +53,10 @@ describe('demo report', () => {
     });
     expect(xmlProblem(svg)).toBeNull();
     const paths = [...svg.matchAll(/<path d="([^"]*)"/g)].map((p) => p[1]!);
-    expect(paths).toHaveLength(2);
-    for (const d of paths) expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)*$/);
+    expect(paths).toHaveLength(1);
+    for (const d of paths) expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+$/);
+    // A series of one point is a dot, named like a line: a path of one point would draw nothing.
+    expect(svg).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="3" fill="#111"><title>flat<\/title><\/circle>/);
     expect(svg).toContain('PSI &lt;per&gt; feature &amp; window');
     expect(svg).not.toContain('NaN');
     expect(logTicks(0.001, 100).map((t) => t.label)).toEqual(['0.001', '0.01', '0.1', '1', '10', '100']);
