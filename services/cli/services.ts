@@ -148,7 +148,7 @@ const evaluator: ServiceDefinition<EvaluatorService> = {
       settings: {
         topicPrefix: runtime.config.topicPrefix,
         groupId: c.evalGroupId,
-        workDir: c.evalWorkDir,
+        testSplitRows: c.evalTestSplitRows,
         minHoldoutRows: c.evalMinHoldoutRows,
         maxHoldoutRows: c.evalMaxHoldoutRows,
         policy: {

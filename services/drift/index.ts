@@ -2,7 +2,7 @@ export { createDriftMonitor } from './service.js';
 export type { DriftMonitor, DriftDeps, DriftSettings } from './service.js';
 export { driftOptions, defaultPolicyFromConfig } from './config.js';
 export type { DriftConfig } from './config.js';
-export { DEFAULT_POLICY, parsePolicies, mergePolicy, judge, decideWindow, decisiveTest, retrainWindow } from './policy.js';
+export { DEFAULT_POLICY, parsePolicies, mergePolicy, judge, decideWindow, decisiveTest, retrainWindow, trainingSpanMs, cooldownOf } from './policy.js';
 export type { DriftPolicy, JudgedStatistic, WindowVerdict } from './policy.js';
 export { buildReferenceProfile } from './reference.js';
 export type { PromotionReferenceSettings } from './promotion-reference.js';

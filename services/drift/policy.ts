@@ -64,8 +64,14 @@ export interface DriftPolicy {
    * against `maxAccuracyDrop`: labels that come late stop delaying the retrain.
    */
   estimatedPerformance: boolean;
-  /** No new drift-, performance- or schedule-caused run this soon after the last request. */
+  /** No new drift-, performance- or schedule-caused run this soon after the last request... */
   cooldownMs: number;
+  /**
+   * ...nor within this many windows of it (time windows: `cooldownWindows`
+   * × `windowMs`; the longer of the two holds). A window cut short by a
+   * promotion would otherwise ask again for the retrain just deployed.
+   */
+  cooldownWindows: number;
   /** A retrain on this period regardless of drift (0 disables). */
   scheduleIntervalMs: number;
   /** Tumbling windows of this length... */
@@ -80,8 +86,14 @@ export interface DriftPolicy {
    * error rate is a retrain (cause `performance`). `none` disables it.
    */
   errorDetector: 'none' | 'adwin' | 'ddm' | 'page-hinkley';
-  /** How much event time of labeled data a retrain trains on, back from the request (0: the trainer spec's window). */
+  /** How much event time of labeled data a retrain trains on, back from the request... */
   trainingWindowMs: number;
+  /**
+   * ...or, while `trainingWindowMs` is 0, this many windows of it (time
+   * windows: `trainingWindows` × `windowMs`). 0 with `trainingWindowMs` 0,
+   * or count windows: the trainer spec's window.
+   */
+  trainingWindows: number;
   /**
    * Whether drift, performance, schedules and alerts may open runs by
    * themselves. false: the monitor still judges and reports every window (a
@@ -107,12 +119,14 @@ export const DEFAULT_POLICY: DriftPolicy = Object.freeze({
   minLabeledRows: 100,
   estimatedPerformance: false,
   cooldownMs: 3_600_000,
+  cooldownWindows: 1,
   scheduleIntervalMs: 0,
   windowMs: 3_600_000,
   windowRows: 0,
   labelDelayMs: 0,
   errorDetector: 'none',
   trainingWindowMs: 0,
+  trainingWindows: 6,
   autoRetrain: true,
 }) as DriftPolicy;
 
@@ -296,10 +310,26 @@ export function importanceWeights(features: readonly string[], importance: Recor
 }
 
 /**
- * Pure: the event-time range a retrain decided at `at` trains on: the
- * policy's `trainingWindowMs` back from `at` (the snapshot holds what is
- * labeled by then); null when the policy leaves it to the trainer spec.
+ * Pure: the event time a retrain trains on, back from its decision:
+ * `trainingWindowMs`, or `trainingWindows` of the policy's time windows;
+ * 0 when the policy leaves it to the trainer spec.
  */
-export function retrainWindow(policy: Pick<DriftPolicy, 'trainingWindowMs'>, at: number): { from: number; to: number } | null {
-  return policy.trainingWindowMs > 0 ? { from: at - policy.trainingWindowMs, to: at } : null;
+export function trainingSpanMs(policy: Pick<DriftPolicy, 'trainingWindowMs' | 'trainingWindows' | 'windowMs' | 'windowRows'>): number {
+  if (policy.trainingWindowMs > 0) return policy.trainingWindowMs;
+  return policy.windowRows === 0 ? policy.trainingWindows * policy.windowMs : 0;
+}
+
+/**
+ * Pure: the event-time range a retrain decided at `at` trains on (the
+ * snapshot holds what is labeled by then); null when the policy leaves it to
+ * the trainer spec.
+ */
+export function retrainWindow(policy: Pick<DriftPolicy, 'trainingWindowMs' | 'trainingWindows' | 'windowMs' | 'windowRows'>, at: number): { from: number; to: number } | null {
+  const span = trainingSpanMs(policy);
+  return span > 0 ? { from: at - span, to: at } : null;
+}
+
+/** Pure: how long after a request no automatic one follows: the longer of `cooldownMs` and `cooldownWindows` time windows. */
+export function cooldownOf(policy: Pick<DriftPolicy, 'cooldownMs' | 'cooldownWindows' | 'windowMs' | 'windowRows'>): number {
+  return Math.max(policy.cooldownMs, policy.windowRows === 0 ? policy.cooldownWindows * policy.windowMs : 0);
 }

@@ -1,7 +1,7 @@
 import { topicName } from '../../schemas/index.js';
 import { ValidationError, consumeEvents, errorMessage, toDateTime64Text, gauge, counter, histogram, systemClock, type Consumer, type IncomingMessage, type ServiceDeps } from '../common/index.js';
 import type { AlertSender } from './alerts/index.js';
-import { decideWindow, judge, retrainWindow, type DriftPolicy } from './policy.js';
+import { cooldownOf, decideWindow, judge, retrainWindow, type DriftPolicy } from './policy.js';
 import type { DetectorName } from './detectors/index.js';
 import { createErrorWatch, withErrorChange, type ErrorWatch } from './error-stream.js';
 import type { ReferenceProfile } from './profile.js';
@@ -118,7 +118,7 @@ export function createDriftMonitor(deps: DriftDeps): DriftMonitor {
     clock,
     logger: log,
     knowsModel: (model) => knownModels.knows(model),
-    cooldownMs: (model) => policyFor(model).cooldownMs,
+    cooldownMs: (model) => cooldownOf(policyFor(model)),
     autoRetrain: (model) => policyFor(model).autoRetrain,
     openRunTimeoutMs: settings.openRunTimeoutMs,
     onOutcome: (input, outcome) => {

@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import type { ClickHouse } from '../common/index.js';
-import { readTabularCsv, type TabularRows } from '../trainer/builtin/index.js';
-import { exportSnapshot, type SnapshotWindow } from '../trainer/index.js';
+import type { TabularRows } from '../trainer/builtin/index.js';
+import { newestSplitRows, type SnapshotWindow } from '../trainer/index.js';
 
 export interface Holdout {
-  /** `newer`: labeled traffic after the training window; `test-split`: the snapshot's own test rows. */
+  /** `newer`: labeled traffic after the training window; `test-split`: the newest rows of the snapshot's own test split. */
   kind: 'newer' | 'test-split';
   rows: TabularRows;
 }
@@ -33,16 +32,18 @@ export async function newerLabeledRows(ch: ClickHouse, model: string, from: numb
 /**
  * The holdout a candidate and the champion are scored on: labeled traffic
  * newer than the training window when there is at least `minRows` of it (up
- * to `maxRows`), else the test split of the run's own snapshot, exported
- * again from its pinned window.
+ * to `maxRows`), else the newest `testSplitRows` rows of the test split of
+ * the run's own pinned window. The newest, not the whole split: a window
+ * that spans a change holds mostly the old concept, and on it the champion,
+ * trained on that concept, looks as good as a candidate that has seen the
+ * new one (README "Backtest").
  */
-export async function selectHoldout(ch: ClickHouse, input: { model: string; runId: string; window: SnapshotWindow; minRows: number; maxRows: number; workDir: string }): Promise<Holdout> {
+export async function selectHoldout(ch: ClickHouse, input: { model: string; window: SnapshotWindow; minRows: number; maxRows: number; testSplitRows: number; splitKey?: string }): Promise<Holdout> {
   const after = input.window.kind === 'range' ? input.window.to : Number.POSITIVE_INFINITY;
   if (Number.isFinite(after)) {
     const newer = await newerLabeledRows(ch, input.model, after, input.maxRows);
     if (newer.length >= input.minRows) return { kind: 'newer', rows: newer };
   }
-  const snapshot = await exportSnapshot(ch, { model: input.model, window: input.window }, join(input.workDir, input.runId));
-  const test = snapshot.files.find((f) => f.split === 'test')!;
-  return { kind: 'test-split', rows: (await readTabularCsv(test.path)).rows };
+  const spec = { model: input.model, window: input.window, ...(input.splitKey ? { splitKey: input.splitKey } : {}) };
+  return { kind: 'test-split', rows: await newestSplitRows(ch, spec, 'test', input.testSplitRows) };
 }

@@ -1,6 +1,8 @@
 export { createEvaluatorService } from './service.js';
 export type { EvaluatorService, EvaluatorDeps, EvaluatorSettings, TrainingResult } from './service.js';
 export { evaluateCandidate } from './evaluate.js';
+export { selectHoldout } from './holdout.js';
+export type { Holdout } from './holdout.js';
 export type { EvaluationOutcome, EvaluationPolicy } from './evaluate.js';
 export { bootstrap, metricsOf, scoreRows, METRICS, HIGHER_IS_BETTER } from './metrics.js';
 export type { BootstrapResult, Interval, MetricName, Scored } from './metrics.js';

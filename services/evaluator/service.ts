@@ -14,7 +14,8 @@ import { getEvaluation, saveEvaluation, storedGate, type EvaluationRecord } from
 export interface EvaluatorSettings {
   topicPrefix: string;
   groupId: string;
-  workDir: string;
+  /** Rows of the run's test split, the newest, that are the holdout without enough newer traffic. */
+  testSplitRows: number;
   minHoldoutRows: number;
   maxHoldoutRows: number;
   policy: EvaluationPolicy;
@@ -117,8 +118,8 @@ export function createEvaluatorService(deps: EvaluatorDeps): EvaluatorService {
     const championVersion = championAlias ? await getVersion(ch, result.model, championAlias.version) : null;
     const champion = championVersion ? await readArtifact(championVersion.artifactUri, championVersion.artifactSha256) : null;
     const holdout = await selectHoldout(ch, {
-      model: result.model, runId: result.run_id, window: JSON.parse(run.dataWindow) as SnapshotWindow,
-      minRows: settings.minHoldoutRows, maxRows: settings.maxHoldoutRows, workDir: settings.workDir,
+      model: result.model, window: JSON.parse(run.dataWindow) as SnapshotWindow,
+      minRows: settings.minHoldoutRows, maxRows: settings.maxHoldoutRows, testSplitRows: settings.testSplitRows,
     });
     const scored = evaluateCandidate({ candidate, champion, rows: holdout.rows, policy: settings.policy, seed: seedOf(result.run_id) });
     const outcome = championVersion ? refuseRepeat(scored, { dataVersion: result.data_version, spec: run.spec }, { version: championVersion.version, dataVersion: championVersion.dataVersion, spec: (await getRun(ch, championVersion.runId))?.spec ?? null }) : scored;

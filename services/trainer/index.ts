@@ -3,7 +3,7 @@ export type { TrainerService, TrainerDeps, TrainerSettings } from './service.js'
 export { DEFAULT_SPEC, parseTrainerCommands, resolveSpec, torchTrainer } from './spec.js';
 export type { TrainerCommand, TrainingSpec } from './spec.js';
 export { findTorchPython } from './environment.js';
-export { exportSnapshot } from './snapshot.js';
+export { exportSnapshot, newestSplitRows } from './snapshot.js';
 export type { Snapshot, SnapshotSpec, SnapshotWindow } from './snapshot.js';
 export { getRun, listRuns, listTrials, listArtifacts } from './store.js';
 export type { RunRecord, TrialRecord, ArtifactRecord } from './store.js';

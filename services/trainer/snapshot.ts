@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError, type ClickHouse } from '../common/index.js';
+import type { TabularRows } from './builtin/types.js';
 
 /** Which labeled rows a training set holds. */
 export type SnapshotWindow =
@@ -56,38 +57,7 @@ const BUCKETS = 10_000;
  * event_id so the bytes, and the data version, depend only on the rows.
  */
 export async function exportSnapshot(clickhouse: ClickHouse, spec: SnapshotSpec, dir: string): Promise<Snapshot> {
-  const split = spec.split ?? { train: 0.7, validation: 0.15 };
-  if (!(split.train > 0 && split.validation >= 0 && split.train + split.validation <= 1)) {
-    throw new ValidationError('/split', 'train must be > 0, validation >= 0 and train + validation <= 1');
-  }
-  const window = spec.window;
-  if (window.kind === 'latest' && !(Number.isInteger(window.rows) && window.rows > 0)) throw new ValidationError('/window/rows', 'must be a positive integer');
-  if (window.kind === 'range' && !(window.to > window.from)) throw new ValidationError('/window/to', 'must be after from');
-
-  const params = {
-    model: spec.model,
-    splitKey: spec.splitKey ?? spec.model,
-    from: window.kind === 'range' ? window.from : 0,
-    to: window.kind === 'range' ? window.to : 8_000_000_000_000,
-    limit: window.kind === 'latest' ? window.rows : 0,
-    trainBelow: Math.round(split.train * BUCKETS),
-    validationBelow: Math.round((split.train + split.validation) * BUCKETS),
-    buckets: BUCKETS,
-  };
-  // One row per labeled event; the latest-N window takes the newest by event time.
-  const labeled = `
-    SELECT f.event_id AS event_id, f.first_ts AS ts, f.first_numeric AS numeric, f.first_categorical AS categorical, l.label AS label,
-           multiIf(cityHash64(concat({splitKey:String}, ':', f.event_id)) % {buckets:UInt32} < {trainBelow:UInt32}, 'train',
-                   cityHash64(concat({splitKey:String}, ':', f.event_id)) % {buckets:UInt32} < {validationBelow:UInt32}, 'validation', 'test') AS split
-    FROM (SELECT event_id, any(ts) AS first_ts, any(numeric) AS first_numeric, any(categorical) AS first_categorical
-          FROM {db:Identifier}.features
-          WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-          GROUP BY event_id) AS f
-    INNER JOIN (SELECT event_id, argMin(label, ingested_at) AS label FROM {db:Identifier}.labels WHERE model = {model:String} GROUP BY event_id) AS l
-      ON f.event_id = l.event_id
-    ORDER BY f.first_ts DESC, f.event_id
-    ${window.kind === 'latest' ? 'LIMIT {limit:UInt64}' : ''}`;
-
+  const { labeled, params } = labeledRows(spec);
   const [shape] = await clickhouse.query<{ numeric: string[]; categorical: string[]; rows: string; from: string | number; to: string | number }>(
     `SELECT arraySort(groupUniqArrayArray(mapKeys(numeric))) AS numeric, arraySort(groupUniqArrayArray(mapKeys(categorical))) AS categorical,
             count() AS rows, toUnixTimestamp64Milli(min(ts)) AS from, toUnixTimestamp64Milli(max(ts)) AS to
@@ -131,4 +101,59 @@ export async function exportSnapshot(clickhouse: ClickHouse, spec: SnapshotSpec,
 /** RFC 4180 quoting for header names. */
 function csvField(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * The query every snapshot reads: one row per labeled event of the window
+ * (the first label ingested per event; duplicate feature events count once)
+ * with its split, decided by a hash of (model or `splitKey`, event_id).
+ */
+function labeledRows(spec: SnapshotSpec): { labeled: string; params: Record<string, string | number> } {
+  const split = spec.split ?? { train: 0.7, validation: 0.15 };
+  if (!(split.train > 0 && split.validation >= 0 && split.train + split.validation <= 1)) {
+    throw new ValidationError('/split', 'train must be > 0, validation >= 0 and train + validation <= 1');
+  }
+  const window = spec.window;
+  if (window.kind === 'latest' && !(Number.isInteger(window.rows) && window.rows > 0)) throw new ValidationError('/window/rows', 'must be a positive integer');
+  if (window.kind === 'range' && !(window.to > window.from)) throw new ValidationError('/window/to', 'must be after from');
+
+  const params = {
+    model: spec.model,
+    splitKey: spec.splitKey ?? spec.model,
+    from: window.kind === 'range' ? window.from : 0,
+    to: window.kind === 'range' ? window.to : 8_000_000_000_000,
+    limit: window.kind === 'latest' ? window.rows : 0,
+    trainBelow: Math.round(split.train * BUCKETS),
+    validationBelow: Math.round((split.train + split.validation) * BUCKETS),
+    buckets: BUCKETS,
+  };
+  // One row per labeled event; the latest-N window takes the newest by event time.
+  const labeled = `
+    SELECT f.event_id AS event_id, f.first_ts AS ts, f.first_numeric AS numeric, f.first_categorical AS categorical, l.label AS label,
+           multiIf(cityHash64(concat({splitKey:String}, ':', f.event_id)) % {buckets:UInt32} < {trainBelow:UInt32}, 'train',
+                   cityHash64(concat({splitKey:String}, ':', f.event_id)) % {buckets:UInt32} < {validationBelow:UInt32}, 'validation', 'test') AS split
+    FROM (SELECT event_id, any(ts) AS first_ts, any(numeric) AS first_numeric, any(categorical) AS first_categorical
+          FROM {db:Identifier}.features
+          WHERE model = {model:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+          GROUP BY event_id) AS f
+    INNER JOIN (SELECT event_id, argMin(label, ingested_at) AS label FROM {db:Identifier}.labels WHERE model = {model:String} GROUP BY event_id) AS l
+      ON f.event_id = l.event_id
+    ORDER BY f.first_ts DESC, f.event_id
+    ${window.kind === 'latest' ? 'LIMIT {limit:UInt64}' : ''}`;
+  return { labeled, params };
+}
+
+/**
+ * The newest `limit` rows of one split of a snapshot, by event time (the
+ * newest first), as `exportSnapshot` would split them: what the evaluator
+ * judges on when no labeled traffic newer than the training window exists
+ * yet, since the newest rows are the nearest to what the model will serve.
+ */
+export async function newestSplitRows(clickhouse: ClickHouse, spec: SnapshotSpec, split: SnapshotFile['split'], limit: number): Promise<TabularRows> {
+  const { labeled, params } = labeledRows(spec);
+  const rows = await clickhouse.query<{ numeric: Record<string, number>; categorical: Record<string, string>; label: string }>(
+    `SELECT mapFilter((k, v) -> NOT isNaN(v), numeric) AS numeric, categorical, label FROM (${labeled}) WHERE split = {split:String} ORDER BY ts DESC, event_id LIMIT {newest:UInt64}`,
+    { ...params, split, newest: limit },
+  );
+  return rows.map((r) => ({ numeric: r.numeric, categorical: r.categorical, label: r.label }));
 }

@@ -79,7 +79,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
     ...BASE_ENV,
     INGEST_GROUP_ID: uniqueName('ingest'), DRIFT_GROUP_ID: uniqueName('drift'), TRAINER_GROUP_ID: uniqueName('trainer'), EVAL_GROUP_ID: uniqueName('eval'),
     REGISTRY_GROUP_ID: uniqueName('registry'), ROLLOUT_GROUP_ID: uniqueName('rollout'), GATEWAY_GROUP_ID: uniqueName('gateway'), DRIFT_PROMOTION_GROUP_ID: uniqueName('promotion'),
-    TRAINER_ARTIFACTS_DIR: await tempDir(), TRAINER_WORK_DIR: await tempDir(), EVAL_WORK_DIR: await tempDir(), REGISTRY_ARTIFACTS_DIR: await tempDir(),
+    TRAINER_ARTIFACTS_DIR: await tempDir(), TRAINER_WORK_DIR: await tempDir(), REGISTRY_ARTIFACTS_DIR: await tempDir(),
     ...env,
   });
   const { url, topicPrefix: prefix } = setup;

@@ -1,6 +1,6 @@
 import type { ClickHouse, Logger } from '../../common/index.js';
 import {
-  buildReferenceProfile, closeMargin, computeWindow, createErrorWatch, createServedReferences, decideWindow, driftReportId, judge, nextClosedWindow, retrainGate, retrainWindow, runIdFor, windowStatistics, withErrorChange,
+  buildReferenceProfile, closeMargin, computeWindow, createErrorWatch, cooldownOf, createServedReferences, decideWindow, driftReportId, judge, nextClosedWindow, retrainGate, retrainWindow, runIdFor, windowStatistics, withErrorChange,
   type DriftPolicy, type ReferenceProfile,
 } from '../../drift/index.js';
 import { compileModel, type BuiltinModel } from '../../trainer/builtin/index.js';
@@ -202,7 +202,7 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
       const off = verdict.decision === 'retrain' && !policy.autoRetrain;
       const kind = verdict.decision === 'retrain' && !off ? verdict.cause : null;
       const runId = kind && runIdFor(model, { kind, ref: driftReportId(model, profile.profileId, closed.start, closed.end), detail: '' });
-      const gate = kind && runId ? retrainGate(kind, runId, { sameCause: false, openRun: canary ? 'canary' : null, lastRequestAt, lastRunId, failedInARow }, decisionAt, policy.cooldownMs) : null;
+      const gate = kind && runId ? retrainGate(kind, runId, { sameCause: false, openRun: canary ? 'canary' : null, lastRequestAt, lastRunId, failedInARow }, decisionAt, cooldownOf(policy)) : null;
       streak = gate && gate.status !== 'cooldown' ? 0 : verdict.streak;
       const held = off || gate?.status === 'cooldown';
       decisions.push({ start: closed.start, end: closed.end, rows: windowRows, decision: held ? 'watch' : verdict.decision, cause: held ? null : kind });
@@ -214,7 +214,7 @@ export async function runArm(ctx: ArmContext, arm: ArmSpec): Promise<ArmResult> 
       // As the live requester: a run that trained nothing holds the next cause for a backoff, not a whole cooldown.
       failedInARow = candidate ? 0 : failedInARow + 1;
       if (!candidate) continue;
-      const evaluation = evaluate(candidate, champion.model.artifact, options.evaluation, champion.version);
+      const evaluation = await evaluate(ch, { model, splitKey: ctx.splitKey }, candidate, champion.model.artifact, { policy: options.evaluation, holdout: options.holdout }, champion.version);
       if (evaluation.decision === 'reject') {
         history.push({ at: decisionAt, cause: kind, outcome: 'rejected', promotedAt: null, detail: evaluation.reason, trainedRows: candidate.trainedRows, cpuSeconds: candidate.cpuSeconds });
         continue;

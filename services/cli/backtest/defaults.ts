@@ -4,6 +4,7 @@ import { evaluatorOptions, type EvaluationPolicy } from '../../evaluator/index.j
 import { rolloutOptions, thresholdsFromConfig } from '../../rollout/index.js';
 import type { AnalysisThresholds } from '../../rollout/index.js';
 import { DEFAULT_SPEC, resolveSpec, type TrainingSpec } from '../../trainer/index.js';
+import type { HoldoutSettings } from './retrain.js';
 import type { ArmSpec } from './types.js';
 
 export const DAY_MS = 86_400_000;
@@ -26,13 +27,14 @@ export function backtestTrainer(overrides: Record<string, string> = {}): Trainin
 }
 
 /** The evaluator's gates and the rollout's checks as configured (EVAL_*, ROLLOUT_*), so the backtest judges as the services would. */
-export function releaseSettings(env: NodeJS.ProcessEnv = process.env): { evaluation: EvaluationPolicy; canary: AnalysisThresholds } {
+export function releaseSettings(env: NodeJS.ProcessEnv = process.env): { evaluation: EvaluationPolicy; holdout: HoldoutSettings; canary: AnalysisThresholds } {
   const e = loadConfig(evaluatorOptions, env);
   return {
     evaluation: {
       metric: e.evalMetric, minHoldoutRows: e.evalMinHoldoutRows, absoluteThreshold: e.evalAbsoluteThreshold, minImprovement: e.evalMinImprovement, margin: e.evalMargin,
       sliceMinRows: e.evalSliceMinRows, sliceTolerance: e.evalSliceTolerance, resamples: e.evalBootstrapResamples, confidence: e.evalConfidence,
     },
+    holdout: { testSplitRows: e.evalTestSplitRows, maxRows: e.evalMaxHoldoutRows },
     canary: thresholdsFromConfig(loadConfig(rolloutOptions, env)),
   };
 }
@@ -53,10 +55,10 @@ export function policyArm(name: string, keys: Record<string, unknown>, base: Dri
  */
 export const BACKTEST_POLICIES: Record<string, Record<string, unknown>> = {
   // The monitor's defaults with weekly windows (hourly ones on half-hourly data decide nothing): the accuracy decides where it is
-  // judged, drift where it is not, and a retrain trains on the trainer spec's window (its latest 20,000 rows).
+  // judged, drift where it is not; a retrain trains on the last 6 windows, at most one per window (trainingWindows, cooldownWindows).
   'monitor defaults, weekly windows': { windowMs: WEEK_MS },
-  // Feature drift only watched; the champion's own accuracy decides, trained on the last 6 weeks.
-  'accuracy drop': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false },
   // The same with River's DDM on the labeled error stream.
-  'accuracy drop + DDM': { windowMs: WEEK_MS, cooldownMs: WEEK_MS, trainingWindowMs: 6 * WEEK_MS, driftShare: 1, predictionDrift: false, errorDetector: 'ddm' },
+  'defaults + DDM': { windowMs: WEEK_MS, errorDetector: 'ddm' },
+  // The same with a 3-week training window.
+  'defaults, 3-week training': { windowMs: WEEK_MS, trainingWindows: 3 },
 };

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { importanceOf, testAccuracyOf, type ClickHouse } from '../../common/index.js';
-import { evaluateCandidate, type EvaluationOutcome, type EvaluationPolicy } from '../../evaluator/index.js';
+import { evaluateCandidate, selectHoldout, type EvaluationOutcome, type EvaluationPolicy } from '../../evaluator/index.js';
 import { readTabularCsv, type ModelArtifact } from '../../trainer/builtin/index.js';
 import { exportSnapshot, searchBuiltin, trainBuiltinModel, type BuiltinSplits, type SnapshotWindow, type TrainingSpec } from '../../trainer/index.js';
 
 export interface TrainedCandidate {
   artifact: ModelArtifact;
   data: BuiltinSplits;
+  /** The window its snapshot was exported from, as the run records it. */
+  window: SnapshotWindow;
   dataVersion: string;
   /** The labeled rows it trained on (the train split). */
   trainedRows: number;
@@ -52,15 +54,32 @@ export async function trainCandidate(
   const { best, trials, firstError } = await searchBuiltin(spec, data);
   if (!best) throw new Error(`no trial of ${trials} completed${firstError ? ` (first error: ${firstError})` : ''}`);
   const { artifact, metrics } = await trainBuiltinModel(spec, data, best);
-  return { artifact, data, dataVersion: snapshot.dataVersion, trainedRows: data.train.length, from: snapshot.from, to: snapshot.to + 1, cpuSeconds: cpuSeconds(started), importance: importanceOf(metrics), testAccuracy: testAccuracyOf(metrics) };
+  return { artifact, data, window, dataVersion: snapshot.dataVersion, trainedRows: data.train.length, from: snapshot.from, to: snapshot.to + 1, cpuSeconds: cpuSeconds(started), importance: importanceOf(metrics), testAccuracy: testAccuracyOf(metrics) };
+}
+
+/** Where the evaluator's holdout comes from (EVAL_TEST_SPLIT_ROWS, EVAL_MIN_HOLDOUT_ROWS, EVAL_MAX_HOLDOUT_ROWS). */
+export interface HoldoutSettings {
+  testSplitRows: number;
+  maxRows: number;
 }
 
 /**
  * The evaluator's judgement: candidate and champion on the same holdout with
- * the gates. At the moment of a retrain no labeled traffic newer than the
- * training window exists yet, so the holdout is the snapshot's test split,
- * as the evaluator chooses then.
+ * the gates, the holdout chosen by the evaluator's own code. At the moment of
+ * a retrain no labeled traffic newer than the training window exists yet, so
+ * it is the newest rows of the snapshot's test split.
  */
-export function evaluate(candidate: TrainedCandidate, champion: ModelArtifact, policy: EvaluationPolicy, seed: number): EvaluationOutcome {
-  return evaluateCandidate({ candidate: candidate.artifact, champion, rows: candidate.data.test, policy, seed });
+export async function evaluate(
+  ch: ClickHouse,
+  target: { model: string; splitKey: string },
+  candidate: TrainedCandidate,
+  champion: ModelArtifact,
+  settings: { policy: EvaluationPolicy; holdout: HoldoutSettings },
+  seed: number,
+): Promise<EvaluationOutcome> {
+  const holdout = await selectHoldout(ch, {
+    model: target.model, splitKey: target.splitKey, window: candidate.window,
+    minRows: settings.policy.minHoldoutRows, maxRows: settings.holdout.maxRows, testSplitRows: settings.holdout.testSplitRows,
+  });
+  return evaluateCandidate({ candidate: candidate.artifact, champion, rows: holdout.rows, policy: settings.policy, seed });
 }

@@ -3,6 +3,7 @@ import type { EvaluationPolicy } from '../../evaluator/index.js';
 import type { DriftPolicy } from '../../drift/index.js';
 import type { AnalysisThresholds } from '../../rollout/index.js';
 import type { TrainingSpec } from '../../trainer/index.js';
+import type { HoldoutSettings } from './retrain.js';
 import type { LabeledRecord } from './streams/index.js';
 
 /** One record of the history, with the id its events carry. */
@@ -31,6 +32,8 @@ export interface BacktestOptions {
   /** The trainer spec every retrain uses (its window is replaced by the arm's training window). */
   trainer: TrainingSpec;
   evaluation: EvaluationPolicy;
+  /** Where the evaluator's holdout comes from, as EVAL_TEST_SPLIT_ROWS and EVAL_MAX_HOLDOUT_ROWS say. */
+  holdout: HoldoutSettings;
   canary: AnalysisThresholds;
   /** A policy window closes once events this much newer than its end exist (DRIFT_LATENESS_MS). */
   latenessMs: number;

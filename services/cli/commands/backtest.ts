@@ -40,11 +40,11 @@ an embedded chDB (CLICKHOUSE_URL is not used).
   --initial N          records the first champion trains on (default 4032:
                        12 weeks of half-hourly records)
   --policies JSON      policies to compare, as DRIFT_POLICIES: {"name": {keys}}
-                       over the monitor's DRIFT_* defaults (default: three
-                       examples: the monitor's defaults with weekly windows,
-                       "accuracy drop" and "accuracy drop + DDM", README)
+                       over the monitor's DRIFT_* defaults (default: the
+                       monitor's defaults with weekly windows, the same with
+                       DDM, and with a 3-week training window; README)
   --trainer-spec JSON  TRAINER_SPEC keys for every retrain (default: builtin
-                       logistic, 1 trial, 10 epochs)
+                       logistic, lr 0.05, 1 trial, 20 epochs)
   --schedules W,...    schedule arms, in weeks (default 1,2,4,13; "" for none)
   --schedule-window D  training window of the schedules (default 4w)
   --label-delay D      labels become known this long after their record (default 0)

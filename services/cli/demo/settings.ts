@@ -96,7 +96,7 @@ export function demoEnv(plan: DemoPlan, paths: DemoPaths, base: NodeJS.ProcessEn
     HTTP_PORT: '0',
     CLICKHOUSE_URL: `chdb:${data('clickhouse')}`,
     DRIFTLOOP_ADMIN_TOKEN: randomBytes(16).toString('hex'),
-    TRAINER_ARTIFACTS_DIR: data('artifacts'), TRAINER_WORK_DIR: data('trainer'), EVAL_WORK_DIR: data('evaluator'), REGISTRY_ARTIFACTS_DIR: data('registry'),
+    TRAINER_ARTIFACTS_DIR: data('artifacts'), TRAINER_WORK_DIR: data('trainer'), REGISTRY_ARTIFACTS_DIR: data('registry'),
     INGEST_BATCH_MAX_WAIT_MS: '200',
     GATEWAY_EVENT_TIME_HEADER: EVENT_TIME_HEADER,
     // The evaluation's holdout is the few hundred labeled answers that came after the training window: on 240 rows the

@@ -40,7 +40,7 @@ beforeAll(async () => {
   evaluator = createEvaluatorService({
     ...common,
     settings: {
-      topicPrefix, groupId: uniqueName('evaluator'), workDir: await tempDir(), minHoldoutRows: 200, maxHoldoutRows: 5000,
+      topicPrefix, groupId: uniqueName('evaluator'), testSplitRows: 200, minHoldoutRows: 200, maxHoldoutRows: 5000,
       policy: { metric: 'accuracy', minHoldoutRows: 200, absoluteThreshold: 0.55, minImprovement: 0, margin: 0.02, sliceMinRows: 100, sliceTolerance: 0.05, resamples: 200, confidence: 0.95 },
     },
   });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, migrate, silentLogger, ValidationError, type ClickHouse } from '../../../services/common/index.js';
-import { exportSnapshot } from '../../../services/trainer/snapshot.js';
+import { exportSnapshot, newestSplitRows } from '../../../services/trainer/snapshot.js';
 import { readTabularCsv } from '../../../services/trainer/builtin/index.js';
 import { insertFeatures, insertLabels, normal, prng, type FeatureRow } from '../../support/drift-data.js';
 import { tempDir } from '../../support/index.js';
@@ -110,6 +110,21 @@ describe('training snapshots', () => {
     expect(snap.files.reduce((n, f) => n + f.rows, 0)).toBe(500);
     expect(snap.to).toBe(T0 + 2899 * 1000);
     expect(snap.from).toBe(T0 + 2400 * 1000);
+  });
+
+  it('reads the newest rows of one split, split as the export splits them (the evaluator\'s holdout without newer traffic)', async () => {
+    const window = { kind: 'range', from: T0, to: T0 + 2_000_000 } as const;
+    const snap = await exportSnapshot(ch, { model: 'm', window, splitKey: 'k' }, await tempDir());
+    const test = await readTabularCsv(snap.files.find((f) => f.split === 'test')!.path);
+    // Event ids grow with event time here: the newest 50 test rows are the 50 greatest ids of the exported test split.
+    const order = test.eventIds.map((id, i) => [id, i] as const).sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, 50);
+    const newest = await newestSplitRows(ch, { model: 'm', window, splitKey: 'k' }, 'test', 50);
+    expect(newest).toHaveLength(50);
+    const view = (r: { label: string; numeric: Record<string, number>; categorical: Record<string, string> }) => [r.label, r.numeric.a, r.categorical.color];
+    expect(newest.map(view)).toEqual(order.map(([, i]) => view(test.rows[i]!)));
+    // Another split key splits otherwise; more rows than the split holds gives the whole split.
+    expect((await newestSplitRows(ch, { model: 'm', window }, 'test', 50)).map(view)).not.toEqual(newest.map(view));
+    expect(await newestSplitRows(ch, { model: 'm', window, splitKey: 'k' }, 'test', 100_000)).toHaveLength(test.rows.length);
   });
 
   it('refuses an empty window and bad splits with the reason', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDetector, DEFAULT_POLICY, failuresInARow, mergePolicy, retrainGate, retrainWindow, withErrorChange, detectChange, type WindowVerdict } from '../../../services/drift/index.js';
+import { cooldownOf, createDetector, DEFAULT_POLICY, failuresInARow, mergePolicy, retrainGate, retrainWindow, withErrorChange, detectChange, type WindowVerdict } from '../../../services/drift/index.js';
 
 const HOUR = 3_600_000;
 
@@ -47,9 +47,22 @@ describe('retrain decisions shared by the monitor and the backtest', () => {
     expect(failuresInARow(['failed', 'failed'])).toBe(2);
   });
 
-  it('trains on the policy\'s window of event time back from the decision, or leaves it to the trainer spec', () => {
-    expect(retrainWindow(DEFAULT_POLICY, 100 * HOUR)).toBeNull();
-    expect(retrainWindow(mergePolicy(DEFAULT_POLICY, { trainingWindowMs: 24 * HOUR }, 'p'), 100 * HOUR)).toEqual({ from: 76 * HOUR, to: 100 * HOUR });
+  it('trains on the policy\'s window of event time back from the decision, six of its windows by default, or leaves it to the trainer spec', () => {
+    expect(retrainWindow(DEFAULT_POLICY, 100 * HOUR)).toEqual({ from: 94 * HOUR, to: 100 * HOUR });
+    const weekly = mergePolicy(DEFAULT_POLICY, { windowMs: 168 * HOUR }, 'p');
+    expect(retrainWindow(weekly, 2000 * HOUR)).toEqual({ from: 992 * HOUR, to: 2000 * HOUR });
+    expect(retrainWindow(mergePolicy(weekly, { trainingWindowMs: 24 * HOUR }, 'p'), 100 * HOUR)).toEqual({ from: 76 * HOUR, to: 100 * HOUR });
+    expect(retrainWindow(mergePolicy(weekly, { trainingWindows: 0 }, 'p'), 100 * HOUR)).toBeNull();
+    // Count windows have no length in time: the trainer spec's window.
+    expect(retrainWindow(mergePolicy(DEFAULT_POLICY, { windowRows: 5000 }, 'p'), 100 * HOUR)).toBeNull();
+  });
+
+  it('holds automatic retrains for the longer of cooldownMs and cooldownWindows time windows', () => {
+    expect(cooldownOf(DEFAULT_POLICY)).toBe(HOUR);
+    expect(cooldownOf(mergePolicy(DEFAULT_POLICY, { windowMs: 168 * HOUR }, 'p'))).toBe(168 * HOUR);
+    expect(cooldownOf(mergePolicy(DEFAULT_POLICY, { windowMs: 168 * HOUR, cooldownWindows: 0 }, 'p'))).toBe(HOUR);
+    expect(cooldownOf(mergePolicy(DEFAULT_POLICY, { windowMs: 60_000, cooldownMs: 6 * HOUR }, 'p'))).toBe(6 * HOUR);
+    expect(cooldownOf(mergePolicy(DEFAULT_POLICY, { windowRows: 5000, cooldownMs: 0 }, 'p'))).toBe(0);
   });
 
   it('turns a change in the champion\'s error rate into a retrain with cause performance, leaving other retrains as they are', () => {
