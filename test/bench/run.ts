@@ -5,6 +5,7 @@
  *   npm run bench                          every bench: ingest, drift, trainer, torch, search, gateway, rollout, backtest
  *   npm run bench -- ingest                one of them (or `drift`, `trainer`, `torch`, `search`, `gateway`, `gateway-overload`, `rollout`, `backtest`)
  *   npm run bench -- backtest --backtest-elec2-only   Elec2 without the generated streams
+ *   npm run bench -- backtest --backtest-splits 1     Elec2 on one split only (default 3: the mean over three)
  *   npm run bench -- --events 200000       smaller ingest run
  *   npm run bench -- drift --drift-max-rows 1000000
  *                                          drift windows up to 1M rows (also BENCH_DRIFT_MAX_ROWS)
@@ -40,6 +41,7 @@ const { values, positionals } = parseArgs({
     'gateway-seconds': { type: 'string', default: '5' },
     'gateway-rounds': { type: 'string', default: '3' },
     'backtest-elec2-only': { type: 'boolean', default: false },
+    'backtest-splits': { type: 'string', default: '3' },
   },
 });
 for (const name of positionals) {
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
   if (selected.includes('gateway')) await runGatewayBenchInChild({ rate: Number(values['gateway-rate']), seconds: Number(values['gateway-seconds']), rounds: Number(values['gateway-rounds']) });
   if (selected.includes('gateway-overload')) await runGatewayOverloadBench({ seconds: Number(values['gateway-seconds']) });
   if (selected.includes('rollout')) rollout();
-  if (selected.includes('backtest')) await runBacktestBench({ log: console.log, streams: !values['backtest-elec2-only'] });
+  if (selected.includes('backtest')) await runBacktestBench({ log: console.log, streams: !values['backtest-elec2-only'], splits: Math.max(1, Number(values['backtest-splits']) || 1) });
 }
 
 function rollout(): void {

@@ -37,7 +37,7 @@ describe('driftloop demo', () => {
     expect(output).toMatch(/^evaluation: (register|reject) .*candidate vs champion v1: accuracy [\d.]+ vs [\d.]+/m);
     expect(output).toMatch(/^outcome: ((promoted|rolled_back) v2|rejected \(run run-\w+\): (?!rejected))/m);
     expect(output).toMatch(/^final champion: v\d/m);
-    expect(output).toMatch(/^retrains: [1-9]\d* requested by policy "accuracy drop" in Elec2's time: \d+ promoted, \d+ rejected, \d+ rolled back, \d+ failed/m);
+    expect(output).toMatch(/^retrains: [1-9]\d* requested by policy "monitor defaults, weekly windows" in Elec2's time: \d+ promoted, \d+ rejected, \d+ rolled back, \d+ failed/m);
     // Retraining on a timer, backtested on the very records replayed: the figure the loop has to beat.
     expect(output).toMatch(/^versus a schedule: the loop served 0\.\d{3} on ([\d,]+) records with \d+ promoted; on the same \1 records, backtested with the same trainer: never 0\.\d{3}; every 1 week 0\.\d{3} \([1-9]\d* retrains\); every 4 weeks 0\.\d{3} \(\d+ retrains\)$/m);
     expect(output).toMatch(/^ {2}v1 before Victoria joins .*: [\d.]+ on [\d,]+ records$/m);

@@ -42,7 +42,7 @@ an embedded chDB (CLICKHOUSE_URL is not used).
   --policies JSON      policies to compare, as DRIFT_POLICIES: {"name": {keys}}
                        over the monitor's DRIFT_* defaults (default: the
                        monitor's defaults with weekly windows, the same with
-                       DDM, and with a 3-week training window; README)
+                       DDM, and retraining on a drop of 0.03; README)
   --trainer-spec JSON  TRAINER_SPEC keys for every retrain (default: builtin
                        logistic, lr 0.05, 1 trial, 20 epochs)
   --schedules W,...    schedule arms, in weeks (default 1,2,4,13; "" for none)

@@ -14,14 +14,14 @@ const TWO_WEEKS = 14 * 48;
 export const EVENT_TIME_HEADER = 'x-driftloop-event-time';
 
 /**
- * The retraining policy the demo runs, by name: the one `driftloop backtest`
- * puts on the schedules' frontier on Elec2 (README, Backtest): weekly
- * windows, feature drift watched and reported, a retrain when the champion's
- * accuracy falls 0.05 below its reference (the higher of what it served and
- * its test accuracy at training), a week's cooldown and a 6-week training
- * window, all in Elec2's time.
+ * The retraining policy the demo runs, by name (README, Backtest): the
+ * monitor's defaults with weekly windows, which `driftloop backtest` compares
+ * with the schedules on Elec2: feature drift watched and reported, a retrain
+ * when the champion's accuracy falls 0.05 below its reference (the higher of
+ * what it served and its test accuracy at training), at most one a window,
+ * each trained on the last 6 windows, all in Elec2's time.
  */
-export const DEMO_POLICY = 'accuracy drop';
+export const DEMO_POLICY: keyof typeof BACKTEST_POLICIES = 'monitor defaults, weekly windows';
 
 /** Which part of Elec2 the demo plays, how fast, and how the loop is tuned to keep up. */
 export interface DemoPlan {
